@@ -1,0 +1,45 @@
+#include "worker/node_value.hpp"
+
+namespace drover::worker {
+
+node_failure::node_failure(const actors::error& e) : message(e.message) {
+  switch (e.code) {
+    case actors::errc::invalid_input:
+      exception_type = "ValueError";
+      break;
+    case actors::errc::not_found:
+      exception_type = "FileNotFoundError";
+      break;
+    case actors::errc::io_failure:
+      exception_type = "OSError";
+      break;
+    case actors::errc::timeout:
+      exception_type = "TimeoutError";
+      break;
+    case actors::errc::unavailable:
+    case actors::errc::protocol:
+      exception_type = "ConnectionError";
+      break;
+    case actors::errc::interrupted:
+      exception_type = interrupt_type;
+      break;
+    case actors::errc::execution:
+      exception_type = e.message.rfind("Allocation on device", 0) == 0
+                           ? "torch.OutOfMemoryError"
+                           : "RuntimeError";
+      break;
+    case actors::errc::internal:
+      exception_type = "RuntimeError";
+      break;
+  }
+}
+
+std::string describe_value(const node_value& value) {
+  if (const auto* t = std::get_if<tensor_ptr>(&value)) {
+    return *t ? "tensor(shape=" + (*t)->shape_string() + ")" : "None";
+  }
+  const auto& j = std::get<json>(value);
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+}  // namespace drover::worker
