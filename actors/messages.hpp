@@ -68,7 +68,9 @@ struct run_fragment {
   std::vector<std::string> outputs;  ///< output nodes this fragment must produce
 };
 
-/// Stop the named prompt if it runs here; ignored otherwise.
+/// Stop the named prompt if it runs here; ignored otherwise. Also sent by a
+/// gateway to the coordinator for `POST /interrupt`, where an empty
+/// `prompt_id` means every running prompt (answered with "{}").
 struct interrupt_prompt {
   std::string prompt_id;
 };
@@ -134,6 +136,21 @@ struct queue_query {
 /// `GET /object_info`: the union of every worker's catalog, as JSON text.
 struct catalog_query {
   bool unused = false;
+};
+
+/// `POST /queue`: drop every pending prompt (`clear`) and/or the pending
+/// prompts named in `delete_ids`. Running prompts are not affected. Answered
+/// with the JSON text "{}".
+struct queue_edit {
+  bool clear = false;
+  std::vector<std::string> delete_ids;
+};
+
+/// `POST /history`: forget every entry (`clear`) and/or the named ones.
+/// Answered with the JSON text "{}".
+struct history_edit {
+  bool clear = false;
+  std::vector<std::string> delete_ids;
 };
 
 // ---- coordinator → gateways (facts) ---------------------------------------
@@ -259,6 +276,16 @@ typename Inspector::result_type inspect(Inspector& f, queue_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, catalog_query& x) {
   return f(caf::meta::type_name("drover.catalog_query"), x.unused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_edit& x) {
+  return f(caf::meta::type_name("drover.queue_edit"), x.clear, x.delete_ids);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_edit& x) {
+  return f(caf::meta::type_name("drover.history_edit"), x.clear, x.delete_ids);
 }
 
 template <class Inspector>

@@ -55,6 +55,8 @@ bool json_truthy(const json& value) {
     case json::value_t::number_float:
       return value.get<double>() != 0.0;
     case json::value_t::string:
+      // nlohmann's empty() is false for every string: look at the text.
+      return !value.get_ref<const std::string&>().empty();
     case json::value_t::array:
     case json::value_t::object:
       return !value.empty();

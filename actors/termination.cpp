@@ -32,4 +32,15 @@ int wait_for_termination_signal() {
   return received;
 }
 
+int wait_for_termination_signal_for(std::chrono::milliseconds timeout) {
+  auto set = termination_set();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  timespec wait{};
+  wait.tv_sec = static_cast<time_t>(seconds.count());
+  wait.tv_nsec = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(timeout - seconds).count());
+  int received = sigtimedwait(&set, nullptr, &wait);
+  return received > 0 ? received : 0;
+}
+
 }  // namespace drover::actors

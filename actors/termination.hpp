@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 namespace drover::actors {
 
 /// Blocks SIGINT and SIGTERM in the calling thread and in every thread it
@@ -10,5 +12,9 @@ void block_termination_signals();
 /// Waits until SIGINT or SIGTERM arrives and returns its number. Requires
 /// `block_termination_signals` to have run in this thread.
 int wait_for_termination_signal();
+
+/// Like `wait_for_termination_signal`, but gives up after `timeout` and
+/// returns 0 then, so that a caller can watch something else between waits.
+int wait_for_termination_signal_for(std::chrono::milliseconds timeout);
 
 }  // namespace drover::actors

@@ -1,0 +1,104 @@
+#include "cli/local_farm.hpp"
+
+#include "actors/log.hpp"
+
+namespace drover::cli {
+
+namespace {
+
+using actors::errc;
+using actors::fail;
+
+constexpr std::chrono::milliseconds stop_grace{5000};
+
+actors::result<std::string> ready_field(const actors::ready_line& line,
+                                        const std::string& key) {
+  auto it = line.fields.find(key);
+  if (it == line.fields.end() || it->second.empty()) {
+    return fail(errc::protocol, "ready line of " + line.role + " lacks " + key);
+  }
+  return it->second;
+}
+
+std::vector<std::string> worker_command(const local_farm_options& options,
+                                        const std::string& coordinator,
+                                        std::uint32_t index) {
+  std::vector<std::string> argv{options.binary,  "worker",
+                                "--coordinator", coordinator,
+                                "--name",        "worker-" + std::to_string(index + 1),
+                                "--log-level",   options.log_level};
+  if (options.enable_testing_nodes) {
+    argv.push_back("--enable-testing-nodes");
+  }
+  return argv;
+}
+
+}  // namespace
+
+actors::result<local_farm> local_farm::start(const local_farm_options& options) {
+  auto log = actors::logger("cli");
+  local_farm farm;
+
+  // Ports are chosen by the kernel (port 0) and learnt from ready lines, so
+  // that nothing races for a free port.
+  DROVER_TRY(coordinator,
+             child_process::spawn({options.binary, "coordinator", "--listen",
+                                   options.host + ":0", "--data-dir", options.data_dir,
+                                   "--log-level", options.log_level}));
+  farm.processes_.push_back(std::move(coordinator));
+  DROVER_TRY(coordinator_ready, farm.processes_.back().wait_ready(options.start_timeout));
+  DROVER_TRY(coordinator_endpoint, ready_field(coordinator_ready, "listen"));
+  farm.coordinator_endpoint_ = coordinator_endpoint;
+  log->info("process ready role=coordinator pid={} listen={}",
+            farm.processes_.back().pid(), coordinator_endpoint);
+
+  for (std::uint32_t i = 0; i < options.workers; ++i) {
+    DROVER_TRY(worker,
+               child_process::spawn(worker_command(options, coordinator_endpoint, i)));
+    farm.processes_.push_back(std::move(worker));
+  }
+  for (std::uint32_t i = 0; i < options.workers; ++i) {
+    auto& worker = farm.processes_[1 + i];
+    DROVER_TRY(ready, worker.wait_ready(options.start_timeout));
+    log->info("process ready role=worker pid={} name={}", worker.pid(),
+              ready.fields.count("name") ? ready.fields.at("name") : "");
+  }
+
+  DROVER_TRY(gateway,
+             child_process::spawn(
+                 {options.binary, "gateway", "--coordinator", coordinator_endpoint,
+                  "--listen", options.host + ":" + std::to_string(options.gateway_port),
+                  "--log-level", options.log_level}));
+  farm.processes_.push_back(std::move(gateway));
+  DROVER_TRY(gateway_ready, farm.processes_.back().wait_ready(options.start_timeout));
+  DROVER_TRY(gateway_endpoint, ready_field(gateway_ready, "listen"));
+  DROVER_TRY(url, ready_field(gateway_ready, "url"));
+  farm.gateway_endpoint_ = gateway_endpoint;
+  farm.url_ = url;
+  log->info("process ready role=gateway pid={} url={}", farm.processes_.back().pid(),
+            url);
+  return farm;
+}
+
+std::optional<std::string> local_farm::ended_process() {
+  for (auto& process : processes_) {
+    if (auto status = process.poll_exit()) {
+      return process.description() + " (" + describe_exit(*status) + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+void local_farm::stop() {
+  auto log = actors::logger("cli");
+  for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
+    if (it->pid() <= 0) {
+      continue;
+    }
+    int status = it->stop(stop_grace);
+    log->info("process stopped pid={} status=\"{}\"", it->pid(), describe_exit(status));
+  }
+  processes_.clear();
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/result.hpp"
+#include "cli/child_process.hpp"
+
+namespace drover::cli {
+
+/// How to lay out a farm on one machine: every role a separate process of
+/// the `drover` binary, talking over loopback sockets.
+struct local_farm_options {
+  std::string binary;  ///< path of the drover executable
+  std::string host = "127.0.0.1";
+  std::uint16_t gateway_port = 8188;  ///< 0: any free port
+  std::uint32_t workers = 2;
+  std::string data_dir = "drover-data";
+  std::string log_level = "info";
+  bool enable_testing_nodes = false;
+  std::chrono::milliseconds start_timeout{30000};  ///< per process
+};
+
+/// A running local farm: one coordinator, N workers and one gateway. Start
+/// order is coordinator, workers, gateway, each awaited through its ready
+/// line, so that once `start` returns the gateway serves and every worker
+/// has joined. Not thread-safe.
+class local_farm {
+ public:
+  /// Starts the farm; on failure stops whatever it had started.
+  static actors::result<local_farm> start(const local_farm_options& options);
+
+  local_farm(local_farm&&) = default;
+  local_farm& operator=(local_farm&&) = default;
+  ~local_farm() { stop(); }
+
+  /// "http://127.0.0.1:8188".
+  const std::string& url() const { return url_; }
+  /// Where the gateway listens, "HOST:PORT".
+  const std::string& gateway_endpoint() const { return gateway_endpoint_; }
+  /// Where the coordinator actor is published, "HOST:PORT".
+  const std::string& coordinator_endpoint() const { return coordinator_endpoint_; }
+
+  child_process& coordinator() { return processes_.front(); }
+  child_process& gateway() { return processes_.back(); }
+  /// Worker `index`, 0-based.
+  child_process& worker(std::size_t index) { return processes_.at(1 + index); }
+
+  /// The first process that has ended, described for a log line; nullopt
+  /// while all run.
+  std::optional<std::string> ended_process();
+
+  /// Stops the gateway, then the workers, then the coordinator (SIGTERM,
+  /// then SIGKILL after a grace period). Idempotent.
+  void stop();
+
+ private:
+  local_farm() = default;
+
+  std::vector<child_process> processes_;  ///< coordinator, workers…, gateway
+  std::string url_;
+  std::string gateway_endpoint_;
+  std::string coordinator_endpoint_;
+};
+
+}  // namespace drover::cli

@@ -1,0 +1,44 @@
+#pragma once
+
+// Starts a real local farm (coordinator, workers and gateway as separate
+// processes of the built `drover` binary, on loopback ports the kernel
+// picks) in a fresh data folder, and stops it at the end of the test.
+
+#include <cstdint>
+#include <string>
+
+#include "actors/json.hpp"
+#include "cli/local_farm.hpp"
+#include "tests/farm/comfy_client.hpp"
+
+namespace drover::test {
+
+class farm_fixture {
+ public:
+  explicit farm_fixture(std::uint32_t workers = 2);
+  ~farm_fixture();
+
+  cli::local_farm& farm() { return farm_; }
+  const std::string& host() const { return host_; }
+  std::uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+
+  http_response get(const std::string& target);
+  http_response post(const std::string& target, const std::string& body);
+  /// POSTs `body` and parses the JSON answer; fails the test on a non-JSON answer.
+  json post_json(const std::string& target, const json& body, int expected_status);
+
+ private:
+  std::string data_dir_;
+  cli::local_farm farm_;
+  std::string host_;
+  std::uint16_t port_ = 0;
+};
+
+/// The JSON file `name` from tests/data or examples/, parsed.
+json load_json_file(const std::string& path);
+
+/// Every line of a recorded session, parsed.
+std::vector<json> load_session(const std::string& name);
+
+}  // namespace drover::test
