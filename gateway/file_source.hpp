@@ -1,0 +1,23 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "actors/result.hpp"
+#include "actors/store_protocol.hpp"
+
+namespace drover::gateway {
+
+using file_callback = std::function<void(actors::result<std::string>)>;
+
+/// Where `GET /view` reads files from, as a seam: the process uses the
+/// result store (docs/store.md), tests a folder in memory. `fetch` returns at
+/// once and runs its callback exactly once, later, on any thread; a missing
+/// file gives errc::not_found. Thread-safe.
+class file_source {
+ public:
+  virtual ~file_source() = default;
+  virtual void fetch(actors::store_file file, file_callback done) = 0;
+};
+
+}  // namespace drover::gateway

@@ -1,0 +1,429 @@
+#include "gateway/prompt_stream.hpp"
+
+#include <algorithm>
+
+#include "actors/clock.hpp"
+#include "actors/log.hpp"
+
+namespace drover::gateway {
+
+namespace {
+
+json null_or(const std::string& text) {
+  return text.empty() ? json(nullptr) : json(text);
+}
+
+json parse_object(const std::string& text) {
+  auto parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
+}  // namespace
+
+prompt_stream::prompt_stream(std::string prompt_id) : prompt_id_(std::move(prompt_id)) {}
+
+bool prompt_stream::hold(actors::event e, std::size_t max_held) {
+  auto& attempt = attempts_[{e.key.fragment, e.key.attempt}];
+  if (e.seq < attempt.next_seq || attempt.held.count(e.seq) != 0) {
+    return true;  // a duplicate, as replays and a late subscription produce
+  }
+  if (held_count_ >= max_held) {
+    return false;
+  }
+  auto seq = e.seq;
+  attempt.held.emplace(seq, std::move(e));
+  ++held_count_;
+  return true;
+}
+
+void prompt_stream::plan(const actors::prompt_planned& planned, stream_output& out) {
+  client_id_.reset();
+  if (planned.has_client_id) {
+    client_id_ = planned.client_id;
+  }
+  for (const auto& fragment : planned.fragments) {
+    // A new attempt replaces the fragment's earlier ones: what they
+    // delivered stays delivered, what they still held is void.
+    for (auto& [id, attempt] : attempts_) {
+      if (id.first == fragment.fragment && id.second != fragment.attempt) {
+        held_count_ -= attempt.held.size();
+        attempt.held.clear();
+        attempt.active = false;
+      }
+    }
+    auto& attempt = attempts_[{fragment.fragment, fragment.attempt}];
+    attempt.active = true;
+    attempt.worker_id = fragment.worker_id;
+  }
+  planned_ = true;
+  out.messages.push_back(
+      text_message(std::nullopt, "status", status_data(planned.queue_remaining)));
+  pump(out);
+}
+
+void prompt_stream::finish(const actors::prompt_finished& finished, stream_output& out) {
+  if (!planned_) {
+    // No plan seen (the gateway joined late): the finish names the attempts.
+    if (finished.has_client_id) {
+      client_id_ = finished.client_id;
+    }
+    planned_ = true;
+  }
+  for (const auto& fragment : finished.fragments) {
+    auto& attempt = attempts_[{fragment.fragment, fragment.attempt}];
+    attempt.active = true;
+    attempt.worker_id = fragment.worker_id;
+    attempt.last_seq = fragment.last_seq;
+  }
+  finished_ = finished;
+  pump(out);
+}
+
+void prompt_stream::replay_answered(const actors::attempt_key& key, bool known,
+                                    stream_output& out) {
+  auto it = attempts_.find({key.fragment, key.attempt});
+  if (it == attempts_.end()) {
+    return;
+  }
+  auto& attempt = it->second;
+  attempt.replay_from.reset();
+  pump(out);
+  if (done_ || !attempt.active) {
+    return;
+  }
+
+  // The worker sent every event it still holds: a gap left now cannot be
+  // filled any more. Skip it loudly rather than stall the prompt forever.
+  std::optional<std::uint64_t> resume;
+  if (!attempt.held.empty() && attempt.held.begin()->first > attempt.next_seq) {
+    resume = attempt.held.begin()->first;
+  } else if (attempt.held.empty() && attempt.last_seq &&
+             attempt.next_seq <= *attempt.last_seq) {
+    resume = *attempt.last_seq + 1;
+  }
+  if (resume) {
+    actors::logger("gateway")->warn(
+        "events lost prompt_id={} fragment={} attempt={} from={} to={} worker_known={}",
+        prompt_id_, key.fragment, key.attempt, attempt.next_seq, *resume - 1, known);
+    attempt.next_seq = *resume;
+    pump(out);
+  }
+}
+
+void prompt_stream::pump(stream_output& out) {
+  if (!planned_ || done_) {
+    return;
+  }
+  if (started_ || start_if_ready(out)) {
+    for (auto& [id, attempt] : attempts_) {
+      if (attempt.active) {
+        drain(attempt, out);
+      }
+    }
+  }
+  for (auto& [id, attempt] : attempts_) {
+    if (attempt.active) {
+      request_missing(id.first, id.second, attempt, out);
+    }
+  }
+  if (finished_ && started_ && tail_complete()) {
+    emit_terminal(out);
+  }
+}
+
+std::optional<std::string> prompt_stream::running_node() const {
+  return running_;
+}
+
+bool prompt_stream::start_if_ready(stream_output& out) {
+  // execution_start and the merged execution_cached wait until every planned
+  // fragment has started, so that the cached list is complete.
+  bool any_active = false;
+  for (const auto& [id, attempt] : attempts_) {
+    if (!attempt.active) {
+      continue;
+    }
+    any_active = true;
+    if (attempt.next_seq == 0 && attempt.held.count(0) == 0) {
+      return false;
+    }
+  }
+  if (!any_active) {
+    return false;
+  }
+
+  std::vector<std::string> cached;
+  std::optional<std::int64_t> timestamp;
+  for (auto& [id, attempt] : attempts_) {
+    if (!attempt.active || attempt.next_seq != 0) {
+      continue;
+    }
+    auto first = attempt.held.begin();
+    const auto* body = std::get_if<actors::fragment_started>(&first->second.body);
+    if (body == nullptr) {
+      continue;  // not a well-formed stream; its events still go out in order
+    }
+    for (const auto& node : body->cached_nodes) {
+      if (std::find(cached.begin(), cached.end(), node) == cached.end()) {
+        cached.push_back(node);
+      }
+    }
+    auto ts = first->second.timestamp_ms;
+    timestamp = timestamp ? std::min(*timestamp, ts) : ts;
+    attempt.held.erase(first);
+    --held_count_;
+    attempt.next_seq = 1;
+  }
+
+  auto ts = timestamp.value_or(actors::epoch_ms());
+  json start = json::object();
+  start["prompt_id"] = prompt_id_;
+  start["timestamp"] = ts;
+  to_client("execution_start", start, out);
+  json cached_data = json::object();
+  cached_data["nodes"] = cached;
+  cached_data["prompt_id"] = prompt_id_;
+  cached_data["timestamp"] = ts;
+  to_client("execution_cached", cached_data, out);
+  started_ = true;
+  return true;
+}
+
+// TODO(#4): hold an event whose input came from another fragment until that
+// fragment's event went out, once the event schema names it; until then each
+// attempt is ordered on its own and fragments interleave as they arrive.
+bool prompt_stream::drain(attempt_state& attempt, stream_output& out) {
+  bool delivered = false;
+  while (!attempt.held.empty() && attempt.held.begin()->first == attempt.next_seq) {
+    auto node = attempt.held.extract(attempt.held.begin());
+    --held_count_;
+    ++attempt.next_seq;
+    deliver(node.mapped(), out);
+    delivered = true;
+  }
+  return delivered;
+}
+
+void prompt_stream::request_missing(std::uint32_t fragment, std::uint32_t attempt_number,
+                                    attempt_state& attempt, stream_output& out) {
+  bool gap = !attempt.held.empty() && attempt.held.begin()->first > attempt.next_seq;
+  bool tail =
+      attempt.held.empty() && attempt.last_seq && attempt.next_seq <= *attempt.last_seq;
+  // One request at a time per attempt: its answer arrives as a burst, and
+  // the gap moving while the burst is read is no new loss.
+  if (!(gap || tail) || attempt.replay_from) {
+    return;
+  }
+  attempt.replay_from = attempt.next_seq;
+  out.replays.push_back(replay_request{
+      attempt.worker_id, actors::attempt_key{prompt_id_, fragment, attempt_number},
+      attempt.next_seq});
+}
+
+bool prompt_stream::tail_complete() const {
+  for (const auto& fragment : finished_->fragments) {
+    auto it = attempts_.find({fragment.fragment, fragment.attempt});
+    if (it == attempts_.end() || it->second.next_seq <= fragment.last_seq) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void prompt_stream::emit_terminal(stream_output& out) {
+  auto type = finished_->terminal_type.empty() ? std::string{"execution_success"}
+                                               : finished_->terminal_type;
+  auto data = parse_object(finished_->terminal_json);
+  if (!data.contains("prompt_id")) {
+    data["prompt_id"] = prompt_id_;
+  }
+  if (type == "execution_interrupted") {
+    to_client_or_all(type, data, out);
+  } else {
+    to_client(type, data, out);
+  }
+  out.messages.push_back(
+      text_message(std::nullopt, "status", status_data(finished_->queue_remaining)));
+  json last = json::object();
+  last["node"] = nullptr;
+  last["prompt_id"] = prompt_id_;
+  to_client("executing", last, out);
+  done_ = true;
+  running_.reset();
+}
+
+void prompt_stream::deliver(const actors::event& e, stream_output& out) {
+  std::visit(
+      [&](const auto& body) {
+        using body_type = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<body_type, actors::node_started>) {
+          on_node_started(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::node_progress>) {
+          on_node_progress(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::node_output>) {
+          on_node_output(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::node_finished>) {
+          on_node_finished(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::node_text>) {
+          on_node_text(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::node_preview>) {
+          on_node_preview(body, out);
+        } else if constexpr (std::is_same_v<body_type, actors::custom_message>) {
+          on_custom_message(body, out);
+        }
+        // fragment_started of a later attempt and fragment_ended carry nothing
+        // for clients: the start went out once, the terminal waits for the
+        // coordinator's prompt_finished.
+      },
+      e.body);
+}
+
+void prompt_stream::on_node_started(const actors::node_started& body,
+                                    stream_output& out) {
+  if (finished_nodes_.count(body.node_id) != 0) {
+    return;  // a requeued attempt re-running a node the client saw finish
+  }
+  display_of_[body.node_id] = body.display_node;
+  auto& entry = node_entry(body.node_id, body.display_node);
+  entry["value"] = 0.0;
+  entry["max"] = 1.0;
+  entry["state"] = "running";
+  entry["parent_node_id"] = null_or(body.parent_node);
+  entry["real_node_id"] = body.real_node.empty() ? body.node_id : body.real_node;
+  running_ = body.display_node;
+  emit_progress_state(out);
+
+  json data = json::object();
+  data["node"] = body.node_id;
+  data["display_node"] = body.display_node;
+  data["prompt_id"] = prompt_id_;
+  to_client("executing", data, out);
+}
+
+void prompt_stream::on_node_progress(const actors::node_progress& body,
+                                     stream_output& out) {
+  if (finished_nodes_.count(body.node_id) != 0) {
+    return;
+  }
+  auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
+  entry["value"] = body.value;
+  entry["max"] = body.max;
+  entry["state"] = "running";
+  emit_progress_state(out);
+
+  json data = json::object();
+  data["value"] = body.value;
+  data["max"] = body.max;
+  data["prompt_id"] = prompt_id_;
+  data["node"] = body.node_id;
+  to_client_or_all("progress", data, out);
+}
+
+void prompt_stream::on_node_output(const actors::node_output& body, stream_output& out) {
+  if (finished_nodes_.count(body.node_id) != 0) {
+    return;  // never a second `executed` for one node
+  }
+  display_of_[body.node_id] = body.display_node;
+  json data = json::object();
+  data["node"] = body.node_id;
+  data["display_node"] = body.display_node;
+  data["output"] = body.ui;
+  data["prompt_id"] = prompt_id_;
+  to_client("executed", data, out);
+}
+
+void prompt_stream::on_node_finished(const actors::node_finished& body,
+                                     stream_output& out) {
+  if (!finished_nodes_.insert(body.node_id).second) {
+    return;
+  }
+  auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
+  entry["state"] = "finished";
+  entry["value"] = entry["max"];
+  if (running_ && *running_ == entry["display_node_id"]) {
+    running_.reset();
+  }
+  emit_progress_state(out);
+}
+
+void prompt_stream::on_node_text(const actors::node_text& body, stream_output& out) {
+  // ComfyUI sends progress text with no sid: every socket gets it, also when
+  // the prompt has a client (recorded in g_binary_text.jsonl).
+  client_message message;
+  message.binary = true;
+  message.payload = encode_text_frame(body.node_id, body.text);
+  out.messages.push_back(std::move(message));
+}
+
+void prompt_stream::on_node_preview(const actors::node_preview& body,
+                                    stream_output& out) {
+  if (finished_nodes_.count(body.node_id) != 0) {
+    return;
+  }
+  std::string_view image{reinterpret_cast<const char*>(body.image.data()),
+                         body.image.size()};
+  const auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
+  json metadata = json::object();
+  metadata["node_id"] = body.node_id;
+  metadata["prompt_id"] = prompt_id_;
+  metadata["display_node_id"] = entry["display_node_id"];
+  metadata["parent_node_id"] = entry["parent_node_id"];
+  metadata["real_node_id"] = entry["real_node_id"];
+  metadata["image_type"] = body.image_type;
+
+  client_message message;
+  message.client_id = client_id_;
+  message.binary = true;
+  message.payload = encode_preview_frame(body.image_type, image);
+  message.payload_with_metadata = encode_preview_with_metadata(metadata, image);
+  out.messages.push_back(std::move(message));
+}
+
+void prompt_stream::on_custom_message(const actors::custom_message& body,
+                                      stream_output& out) {
+  if (body.broadcast) {
+    out.messages.push_back(text_message(std::nullopt, body.type, body.data));
+  } else {
+    to_client_or_all(body.type, body.data, out);
+  }
+}
+
+json& prompt_stream::node_entry(const std::string& node_id,
+                                const std::string& display_node) {
+  auto it = progress_nodes_.find(node_id);
+  if (it != progress_nodes_.end()) {
+    return *it;
+  }
+  json entry = json::object();
+  entry["value"] = 0.0;
+  entry["max"] = 1.0;
+  entry["state"] = "running";
+  entry["node_id"] = node_id;
+  entry["prompt_id"] = prompt_id_;
+  entry["display_node_id"] = display_node.empty() ? node_id : display_node;
+  entry["parent_node_id"] = nullptr;
+  entry["real_node_id"] = node_id;
+  progress_nodes_[node_id] = std::move(entry);
+  return progress_nodes_[node_id];
+}
+
+void prompt_stream::emit_progress_state(stream_output& out) {
+  json data = json::object();
+  data["prompt_id"] = prompt_id_;
+  data["nodes"] = progress_nodes_;
+  to_client_or_all("progress_state", data, out);
+}
+
+void prompt_stream::to_client(std::string_view type, const json& data,
+                              stream_output& out) {
+  if (client_id_) {
+    out.messages.push_back(text_message(client_id_, type, data));
+  }
+}
+
+void prompt_stream::to_client_or_all(std::string_view type, const json& data,
+                                     stream_output& out) {
+  out.messages.push_back(text_message(client_id_, type, data));
+}
+
+}  // namespace drover::gateway
