@@ -1,0 +1,99 @@
+#pragma once
+
+// The coordinator's durable queue and history (docs/actors.md §3), in one
+// SQLite file (WAL, synchronous=FULL). A prompt is answered as accepted only
+// once its queue row is committed; its history entry replaces the queue row in
+// one transaction. Credentials (`sensitive_json`) are never written: after a
+// coordinator restart, a requeued prompt runs without them.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/json.hpp"
+#include "actors/result.hpp"
+#include "coordinator/sqlite_db.hpp"
+
+namespace drover::coordinator {
+
+/// One row of the queue.
+struct queued_prompt {
+  std::int64_t seq = 0;  ///< insertion order, assigned by `enqueue`
+  std::string prompt_id;
+  double number = 0;        ///< priority: lower runs first
+  std::string number_json;  ///< the number as ComfyUI prints it ("3", "-4", "2.5")
+  std::optional<std::int64_t> counter;  ///< set when the server counter gave the number
+  bool has_client_id = false;
+  std::string client_id;
+  json prompt = json::object();
+  json extra_data = json::object();
+  std::vector<std::string> outputs;
+  std::uint32_t attempt = 0;
+  bool requeued = false;  ///< a worker died running it: it goes first
+  bool running = false;
+  std::string sensitive_json = "{}";  ///< kept in memory only
+
+  /// `[number, prompt_id, prompt, extra_data, outputs]`, ComfyUI's queue item.
+  json queue_item() const;
+};
+
+/// Owns the database file. Used by the coordinator actor only.
+class prompt_store {
+ public:
+  /// Opens or creates `path`. Prompts that were running when the previous
+  /// process stopped go back to pending with attempt + 1.
+  static actors::result<std::unique_ptr<prompt_store>> open(const std::string& path);
+
+  /// The queue, in dispatch order (requeued first, then number, then insertion).
+  actors::result<std::vector<queued_prompt>> load_queue();
+
+  /// The next server counter: one more than any counter-assigned number ever
+  /// committed (queue, history, or a remembered high-water mark that survives
+  /// clearing both), so that numbers keep growing across restarts. Counters
+  /// taken by refused prompts are not remembered.
+  std::int64_t take_counter() { return next_counter_++; }
+
+  /// Commits a new queue row; sets `p.seq`.
+  actors::result<void> enqueue(queued_prompt& p);
+
+  /// Records that the prompt runs (attempt as given) or went back to pending.
+  actors::result<void> mark(const queued_prompt& p);
+
+  /// Removes pending rows by id (all pending rows when `ids` is empty and
+  /// `all` is set). Running rows are kept.
+  actors::result<void> remove_pending(const std::vector<std::string>& ids, bool all);
+
+  /// In one transaction: writes the history entry and removes the queue row.
+  /// Keeps at most 10,000 entries, as ComfyUI does.
+  actors::result<void> complete(const std::string& prompt_id,
+                                std::optional<std::int64_t> counter, const json& entry);
+
+  /// `{id: entry}`, or `{}` when unknown.
+  actors::result<json> history_entry(const std::string& prompt_id);
+
+  /// `GET /history` with ComfyUI's `max_items` and `offset` rules (-1: unset).
+  actors::result<json> history(std::int64_t max_items, std::int64_t offset);
+
+  /// Forgets the named entries, or every entry with `all`.
+  actors::result<void> delete_history(const std::vector<std::string>& ids, bool all);
+
+  /// Remembers a worker's catalog, so that validation works after a restart
+  /// before the workers rejoin.
+  actors::result<void> save_catalog(const std::string& worker_id, const json& catalog);
+
+  /// The union of every remembered catalog (later workers win per class).
+  actors::result<json> load_catalogs();
+
+ private:
+  explicit prompt_store(sqlite_db db) : db_(std::move(db)) {}
+  actors::result<void> prepare_schema();
+  actors::result<void> recover_running();
+  actors::result<void> load_counter();
+
+  sqlite_db db_;
+  std::int64_t next_counter_ = 0;
+};
+
+}  // namespace drover::coordinator
