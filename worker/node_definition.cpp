@@ -19,19 +19,20 @@ const char* category_key(input_category c) {
 }  // namespace
 
 node_definition& node_definition::required(std::string name, json type, json options) {
-  inputs.push_back({input_category::required, std::move(name), std::move(type),
-                    std::move(options)});
+  inputs.push_back(
+      {input_category::required, std::move(name), std::move(type), std::move(options)});
   return *this;
 }
 
 node_definition& node_definition::optional(std::string name, json type, json options) {
-  inputs.push_back({input_category::optional, std::move(name), std::move(type),
-                    std::move(options)});
+  inputs.push_back(
+      {input_category::optional, std::move(name), std::move(type), std::move(options)});
   return *this;
 }
 
 node_definition& node_definition::hidden(std::string name, std::string kind) {
-  inputs.push_back({input_category::hidden, std::move(name), json(std::move(kind)), nullptr});
+  inputs.push_back(
+      {input_category::hidden, std::move(name), json(std::move(kind)), nullptr});
   return *this;
 }
 

@@ -41,6 +41,8 @@ struct node_definition {
   std::vector<std::string> output_names;
   std::vector<bool> output_is_list;
   bool output_node = false;
+  /// ComfyUI's NOT_IDEMPOTENT: the node id joins its cache signature.
+  bool not_idempotent = false;
   node_function run;
 
   node_definition& required(std::string name, json type, json options = nullptr);

@@ -33,7 +33,8 @@ struct node_failure {
   /// True for the failure a node returns when it saw the interrupt flag.
   bool is_interrupt() const { return exception_type == interrupt_type; }
 
-  static constexpr const char* interrupt_type = "comfy.model_management.InterruptProcessingException";
+  static constexpr const char* interrupt_type =
+      "comfy.model_management.InterruptProcessingException";
 };
 
 /// A node's return: one value per declared output, and optionally a `ui`
@@ -43,8 +44,8 @@ struct node_result {
   json ui;
 };
 
-using node_outcome =
-    actors::outcome::result<node_result, node_failure, actors::outcome::policy::terminate>;
+using node_outcome = actors::outcome::result<node_result, node_failure,
+                                             actors::outcome::policy::terminate>;
 
 /// "tensor(shape=[1, 64, 64, 3])" or the JSON text: how a value appears in
 /// `current_inputs` of an execution_error.

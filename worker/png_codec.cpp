@@ -1,8 +1,8 @@
 #include "worker/png_codec.hpp"
 
-#include <png.h>
-
 #include <cstring>
+
+#include <png.h>
 
 namespace drover::worker {
 
@@ -84,19 +84,22 @@ bool run_read(png_structp png, png_infop info, read_state* state) {
   }
   png_set_read_fn(png, state, read_bytes);
   png_set_user_limits(png, 1u << 15, 1u << 15);
-  png_read_png(png, info, PNG_TRANSFORM_STRIP_16 | PNG_TRANSFORM_PACKING | PNG_TRANSFORM_EXPAND,
+  png_read_png(png, info,
+               PNG_TRANSFORM_STRIP_16 | PNG_TRANSFORM_PACKING | PNG_TRANSFORM_EXPAND,
                nullptr);
   return true;
 }
 
 }  // namespace
 
-actors::result<std::string> encode_png(const pixels8& image, const std::vector<png_text>& text,
+actors::result<std::string> encode_png(const pixels8& image,
+                                       const std::vector<png_text>& text,
                                        int compress_level) {
   const int color_type = color_type_for(image.channels);
   if (image.width == 0 || image.height == 0 || color_type < 0 ||
       image.data.size() != std::size_t{image.width} * image.height * image.channels) {
-    return actors::fail(actors::errc::invalid_input, "cannot encode an image of that shape");
+    return actors::fail(actors::errc::invalid_input,
+                        "cannot encode an image of that shape");
   }
 
   write_state state;
@@ -114,14 +117,15 @@ actors::result<std::string> encode_png(const pixels8& image, const std::vector<p
     chunks[i].text_length = text[i].second.size();
   }
 
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (png == nullptr || info == nullptr) {
     png_destroy_write_struct(&png, &info);
     return actors::fail(actors::errc::internal, "libpng could not start");
   }
-  write_job job{&state, image.width, image.height, color_type, compress_level, &chunks,
-                &rows};
+  write_job job{&state,         image.width, image.height, color_type,
+                compress_level, &chunks,     &rows};
   bool written = run_write(png, info, job);
   png_destroy_write_struct(&png, &info);
   if (!written) {
@@ -131,13 +135,15 @@ actors::result<std::string> encode_png(const pixels8& image, const std::vector<p
 }
 
 actors::result<decoded_png> decode_png(const std::string& bytes) {
-  if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8)) {
+  if (bytes.size() < 8 ||
+      png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8)) {
     return actors::fail(actors::errc::invalid_input, "not a PNG file");
   }
   read_state state{&bytes};
   decoded_png out;
 
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_structp png =
+      png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (png == nullptr || info == nullptr) {
     png_destroy_read_struct(&png, &info, nullptr);
@@ -161,7 +167,8 @@ actors::result<decoded_png> decode_png(const std::string& bytes) {
   int count = 0;
   png_get_text(png, info, &chunks, &count);
   for (int i = 0; i < count; ++i) {
-    out.text.emplace_back(chunks[i].key, std::string{chunks[i].text, chunks[i].text_length});
+    out.text.emplace_back(chunks[i].key,
+                          std::string{chunks[i].text, chunks[i].text_length});
   }
   png_destroy_read_struct(&png, &info, nullptr);
   return out;

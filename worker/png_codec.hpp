@@ -23,7 +23,8 @@ using png_text = std::pair<std::string, std::string>;
 /// Encodes `image` as PNG with libpng. `compress_level` is zlib's 0..9 (ComfyUI
 /// uses 4 for outputs and 1 for previews). Fails with errc::invalid_input for
 /// an empty image or an unsupported channel count.
-actors::result<std::string> encode_png(const pixels8& image, const std::vector<png_text>& text,
+actors::result<std::string> encode_png(const pixels8& image,
+                                       const std::vector<png_text>& text,
                                        int compress_level);
 
 /// A decoded PNG: pixels (8 bits per channel, palette and grey expanded as

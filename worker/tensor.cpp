@@ -9,10 +9,15 @@ namespace {
 std::atomic<std::size_t> budget_bytes{std::size_t{8} << 30};
 }
 
-void set_tensor_budget(std::size_t bytes) { budget_bytes = bytes; }
-std::size_t tensor_budget() { return budget_bytes; }
+void set_tensor_budget(std::size_t bytes) {
+  budget_bytes = bytes;
+}
+std::size_t tensor_budget() {
+  return budget_bytes;
+}
 
-actors::result<std::shared_ptr<tensor>> tensor::allocate(std::vector<std::int64_t> shape) {
+actors::result<std::shared_ptr<tensor>> tensor::allocate(
+    std::vector<std::int64_t> shape) {
   if (shape.empty()) {
     return actors::fail(actors::errc::internal, "tensor shape is empty");
   }
@@ -20,11 +25,13 @@ actors::result<std::shared_ptr<tensor>> tensor::allocate(std::vector<std::int64_
   std::size_t size = 1;
   for (auto d : shape) {
     if (d <= 0) {
-      return actors::fail(actors::errc::invalid_input, "tensor dimension must be positive");
+      return actors::fail(actors::errc::invalid_input,
+                          "tensor dimension must be positive");
     }
     if (size > limit / static_cast<std::size_t>(d)) {
-      return actors::fail(actors::errc::execution,
-                          "Allocation on device: tensor exceeds the worker's memory budget");
+      return actors::fail(
+          actors::errc::execution,
+          "Allocation on device: tensor exceeds the worker's memory budget");
     }
     size *= static_cast<std::size_t>(d);
   }

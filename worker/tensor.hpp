@@ -20,7 +20,8 @@ class tensor {
   /// errc::execution (reported as ComfyUI's out-of-memory error) when the
   /// shape is empty, has a non-positive dimension, or exceeds the worker's
   /// tensor budget (`set_tensor_budget`), instead of taking the process down.
-  static actors::result<std::shared_ptr<tensor>> allocate(std::vector<std::int64_t> shape);
+  static actors::result<std::shared_ptr<tensor>> allocate(
+      std::vector<std::int64_t> shape);
 
   const std::vector<std::int64_t>& shape() const { return shape_; }
   std::int64_t dim(std::size_t axis) const { return shape_[axis]; }
@@ -34,7 +35,8 @@ class tensor {
   std::string shape_string() const;
 
  private:
-  tensor(std::vector<std::int64_t> shape, std::size_t size, std::unique_ptr<float[]> values)
+  tensor(std::vector<std::int64_t> shape, std::size_t size,
+         std::unique_ptr<float[]> values)
       : shape_(std::move(shape)), size_(size), values_(std::move(values)) {}
 
   std::vector<std::int64_t> shape_;

@@ -1,0 +1,133 @@
+#pragma once
+// Seams and reference data shared by the worker tests: an event sink that
+// records, a file sink in memory, and the recorded ComfyUI sessions.
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "actors/json.hpp"
+#include "worker/event_sink.hpp"
+#include "worker/file_sink.hpp"
+
+namespace drover::worker::testing {
+
+/// Records every event, numbered per attempt as the publisher numbers them.
+class recording_sink final : public event_sink {
+ public:
+  std::uint64_t publish(const actors::attempt_key& key,
+                        actors::event_body body) override {
+    std::lock_guard lock{mutex_};
+    auto& next = next_[std::make_tuple(key.prompt_id, key.fragment, key.attempt)];
+    events.push_back(actors::event{key, next, 0, std::move(body)});
+    return next++;
+  }
+
+  std::vector<actors::event> events;
+
+ private:
+  std::mutex mutex_;
+  std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, std::uint64_t> next_;
+};
+
+/// Keeps files in memory; counters start at 1 per folder and prefix, as a
+/// fresh result store's do.
+class memory_files final : public file_sink {
+ public:
+  actors::result<std::uint64_t> reserve(const actors::store_file& folder,
+                                        std::string_view prefix,
+                                        std::uint32_t count) override {
+    auto& next =
+        counters_[folder.type + "/" + folder.subfolder + "/" + std::string{prefix}];
+    if (next == 0) {
+      next = 1;
+    }
+    auto first = next;
+    next += count;
+    return first;
+  }
+
+  actors::result<void> put(const actors::store_file& file,
+                           std::string_view bytes) override {
+    files[file.type + "/" + file.subfolder + "/" + file.filename] = std::string{bytes};
+    return actors::ok();
+  }
+
+  std::map<std::string, std::string> files;  ///< "type/subfolder/name" → bytes
+
+ private:
+  std::map<std::string, std::uint64_t> counters_;
+};
+
+/// The lines of a recorded session in tests/data/comfyui-v0.8.0.
+inline std::vector<json> load_trace(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/comfyui-v0.8.0/" + name};
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) {
+      lines.push_back(json::parse(line));
+    }
+  }
+  return lines;
+}
+
+/// The `prompt` of every POST /prompt the session made, in order.
+inline std::vector<json> submitted_prompts(const std::vector<json>& trace) {
+  std::vector<json> prompts;
+  for (const auto& line : trace) {
+    if (line.value("method", "") == "POST" && line.value("path", "") == "/prompt" &&
+        line["req"].is_object() && line["req"].contains("prompt")) {
+      prompts.push_back(line["req"]["prompt"]);
+    }
+  }
+  return prompts;
+}
+
+/// One recorded execution as the worker events it implies: the nodes of
+/// execution_cached, and per node `started`, `output` or `finished`, taken
+/// from `executing`, `executed` and the nodes `progress_state` newly marks
+/// finished.
+struct recorded_run {
+  std::vector<std::string> cached;
+  std::vector<std::string> steps;  ///< "started 1", "output 5", "finished 5"
+};
+
+inline std::vector<recorded_run> recorded_runs(const std::vector<json>& trace) {
+  std::vector<recorded_run> runs;
+  json previous = json::object();
+  for (const auto& line : trace) {
+    if (line.value("src", "") != "ws" || !line.contains("msg")) {
+      continue;
+    }
+    const auto& msg = line["msg"];
+    auto type = msg.value("type", "");
+    const auto& data = msg["data"];
+    if (type == "execution_start") {
+      runs.emplace_back();
+      previous = json::object();
+    } else if (runs.empty()) {
+      continue;
+    } else if (type == "execution_cached") {
+      runs.back().cached = data["nodes"].get<std::vector<std::string>>();
+    } else if (type == "executing" && data["node"].is_string()) {
+      runs.back().steps.push_back("started " + data["node"].get<std::string>());
+    } else if (type == "executed") {
+      runs.back().steps.push_back("output " + data["node"].get<std::string>());
+    } else if (type == "progress_state") {
+      json now = json::object();
+      for (const auto& [node, entry] : data["nodes"].items()) {
+        now[node] = entry["state"];
+        if (entry["state"] == "finished" && previous.value(node, "") != "finished") {
+          runs.back().steps.push_back("finished " + node);
+        }
+      }
+      previous = now;
+    }
+  }
+  return runs;
+}
+
+}  // namespace drover::worker::testing

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "actors/result.hpp"
+#include "worker/node_registry.hpp"
+
+namespace drover::worker {
+
+/// Registers the native node pack: the ComfyUI core classes drover runs
+/// (image_nodes, save_nodes). Fails when a class is already registered.
+/// TODO(#3): masks, latents, primitives, strings and the testing nodes.
+actors::result<void> register_core_nodes(node_registry& registry);
+
+}  // namespace drover::worker

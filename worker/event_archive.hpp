@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "actors/event.hpp"
+
+namespace drover::worker {
+
+/// The recent events of a worker, kept to answer replay requests
+/// (docs/events.md §3): encoded events per attempt, in sequence order. Bounded
+/// by a number of attempts and a number of bytes; past either bound the
+/// oldest attempts go first, but the newest attempt is always kept.
+/// TODO(#4): release attempts that every gateway holds; spill to disk.
+/// Not thread-safe: the publisher's socket thread owns it.
+class event_archive {
+ public:
+  event_archive(std::size_t max_attempts, std::size_t max_bytes)
+      : max_attempts_(max_attempts), max_bytes_(max_bytes) {}
+
+  /// Appends event `seq` of `key`, encoded; `last` marks fragment_ended.
+  /// Events must arrive in sequence order per attempt.
+  void add(const actors::attempt_key& key, std::uint64_t seq, std::string encoded,
+           bool last);
+
+  struct replay {
+    bool known = false;     ///< the archive holds this attempt
+    bool complete = false;  ///< `events` reach fragment_ended
+    std::vector<std::string> events;
+  };
+
+  /// The events of `key` numbered `from` or later that it still holds.
+  replay from(const actors::attempt_key& key, std::uint64_t from) const;
+
+  std::size_t attempts() const { return attempts_.size(); }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  struct attempt {
+    actors::attempt_key key;
+    std::uint64_t first_seq = 0;
+    std::vector<std::string> events;
+    bool ended = false;
+  };
+
+  attempt* find(const actors::attempt_key& key);
+  void evict();
+
+  std::size_t max_attempts_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  std::deque<attempt> attempts_;  ///< oldest first
+};
+
+}  // namespace drover::worker

@@ -1,0 +1,97 @@
+#include "worker/worker_actor.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include <caf/all.hpp>
+
+#include "actors/endpoint.hpp"
+#include "actors/log.hpp"
+#include "actors/ready_line.hpp"
+#include "worker/fragment_runner.hpp"
+
+namespace drover::worker {
+
+namespace {
+
+constexpr std::chrono::seconds hello_timeout{10};
+
+struct worker_state {
+  caf::actor coordinator;
+  std::string store_endpoint;
+  bool announced = false;
+};
+
+void print_ready_line(const worker_link& link) {
+  actors::ready_line line{"worker",
+                          {{"worker_id", link.hello.worker_id},
+                           {"name", link.hello.name},
+                           {"events", link.hello.events_endpoint},
+                           {"replay", link.hello.replay_endpoint}}};
+  std::cout << line.to_string() << std::endl;
+}
+
+caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
+                              worker_link* link) {
+  auto log = actors::logger("worker");
+  self->set_default_handler(
+      [log](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+        log->warn("unexpected message dropped content={}", x.content().stringify());
+        return caf::sec::unexpected_message;
+      });
+  self->set_down_handler([self, link, log](caf::down_msg& down) {
+    if (down.source != self->state.coordinator.address()) {
+      return;
+    }
+    log->warn("coordinator down reason={}", caf::to_string(down.reason));
+    self->state.coordinator = caf::actor{};
+    link->need_connect = true;
+  });
+
+  return {
+      [self, link, log](caf::connect_atom, caf::actor coordinator) {
+        self->state.coordinator = coordinator;
+        self->monitor(coordinator);
+        self->request(coordinator, hello_timeout, link->hello)
+            .then(
+                [self, link, log](actors::worker_welcome& w) {
+                  actors::endpoint store{link->coordinator_host, w.store_port};
+                  self->state.store_endpoint = store.zmq_address();
+                  log->info("worker welcomed coordinator_id={} store={}",
+                            w.coordinator_id, self->state.store_endpoint);
+                  if (!self->state.announced) {
+                    self->state.announced = true;
+                    print_ready_line(*link);
+                  }
+                },
+                [self, link, log](caf::error& e) {
+                  log->warn("worker hello failed error={}", caf::to_string(e));
+                  self->state.coordinator = caf::actor{};
+                  link->need_connect = true;
+                });
+      },
+      [self, link](actors::run_fragment& job) {
+        link->runner->submit(std::move(job), self->state.store_endpoint);
+      },
+      [link](const actors::interrupt_prompt& stop) {
+        link->runner->interrupt(stop.prompt_id);
+      },
+      [self, log](actors::fragment_done& done) {
+        if (!self->state.coordinator) {
+          // TODO(#2): keep results of attempts that end while disconnected.
+          log->warn("fragment_done lost, coordinator down prompt_id={} attempt={}",
+                    done.prompt_id, done.attempt);
+          return;
+        }
+        self->send(self->state.coordinator, std::move(done));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_worker_actor(caf::actor_system& system, worker_link& link) {
+  return system.spawn(worker_behavior, &link);
+}
+
+}  // namespace drover::worker

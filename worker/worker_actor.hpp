@@ -1,0 +1,33 @@
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+
+namespace drover::worker {
+
+class fragment_runner;
+
+/// What the worker actor shares with `run_worker`'s main thread. Set up
+/// before the actor gets its first message; `runner` outlives the actor's
+/// last use of it (run_worker stops the actor first).
+struct worker_link {
+  actors::worker_hello hello;    ///< sent after every (re)connect
+  std::string coordinator_host;  ///< the result store lives there
+  fragment_runner* runner = nullptr;
+  std::atomic<bool> need_connect{true};  ///< set on down_msg; main thread reconnects
+};
+
+/// Spawns the worker actor (docs/actors.md §2). Send it
+/// `(caf::connect_atom, coordinator)` after each successful `remote_actor`:
+/// it monitors the coordinator, sends `worker_hello`, prints the ready line
+/// once after the first `worker_welcome`, passes `run_fragment` and
+/// `interrupt_prompt` to the runner, forwards `fragment_done`, and on the
+/// coordinator's `down_msg` sets `link.need_connect`. Unexpected messages are
+/// logged and dropped. Borrows `link`.
+caf::actor spawn_worker_actor(caf::actor_system& system, worker_link& link);
+
+}  // namespace drover::worker

@@ -1,0 +1,141 @@
+#include "worker/worker_process.hpp"
+
+#include <chrono>
+#include <memory>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <zmq.hpp>
+
+#include "actors/actor_system_setup.hpp"
+#include "actors/ids.hpp"
+#include "actors/log.hpp"
+#include "actors/termination.hpp"
+#include "worker/core_nodes.hpp"
+#include "worker/event_publisher.hpp"
+#include "worker/fragment_runner.hpp"
+#include "worker/worker_actor.hpp"
+
+namespace drover::worker {
+
+namespace {
+
+constexpr std::chrono::milliseconds retry_interval{250};
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) {
+    return "localhost";
+  }
+  return name;
+}
+
+/// This machine as one `/system_stats` device entry: a CPU, whose memory
+/// ComfyUI reports as VRAM.
+std::string cpu_device_json() {
+  auto page = static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
+  auto total = page * static_cast<std::int64_t>(sysconf(_SC_PHYS_PAGES));
+  auto free = page * static_cast<std::int64_t>(sysconf(_SC_AVPHYS_PAGES));
+  json device = {{"name", "cpu"},          {"type", "cpu"},
+                 {"index", nullptr},       {"vram_total", total},
+                 {"vram_free", free},      {"torch_vram_total", total},
+                 {"torch_vram_free", free}};
+  return device.dump();
+}
+
+/// Calls `remote_actor` every 250 ms while `link.need_connect` is set, and
+/// hands each coordinator reached to the worker actor, until a termination
+/// signal arrives.
+void connect_until_signal(caf::actor_system& system, const worker_options& options,
+                          worker_link& link, const caf::actor& worker) {
+  auto log = actors::logger("worker");
+  std::size_t failures = 0;
+  for (;;) {
+    if (link.need_connect.exchange(false)) {
+      auto remote = system.middleman().remote_actor(options.coordinator.host,
+                                                    options.coordinator.port);
+      if (remote) {
+        failures = 0;
+        log->info("coordinator connected coordinator={}",
+                  options.coordinator.to_string());
+        caf::anon_send(worker, caf::connect_atom::value, *remote);
+      } else {
+        link.need_connect = true;
+        if (failures++ % 40 == 0) {
+          log->warn("coordinator unreachable coordinator={} error={} attempts={}",
+                    options.coordinator.to_string(), caf::to_string(remote.error()),
+                    failures);
+        }
+      }
+    }
+    if (actors::wait_for_termination_signal_for(retry_interval) != 0) {
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+int run_worker(const worker_options& options) {
+  auto log = actors::logger("worker");
+  node_registry registry;
+  if (auto added = register_core_nodes(registry); !added) {
+    log->error("node pack failed error={}", added.error().message);
+    return 1;
+  }
+  // TODO(#3): register the testing node pack when options.enable_testing_nodes.
+
+  zmq::context_t context;
+  event_publisher::options publish_options;
+  publish_options.host = options.advertise_host.empty()
+                             ? actors::local_address_towards(options.coordinator.host)
+                             : options.advertise_host;
+  auto publisher = event_publisher::start(context, publish_options);
+  if (!publisher) {
+    log->error("event sockets failed error={}", publisher.error().message);
+    return 1;
+  }
+
+  worker_link link;
+  auto& hello = link.hello;
+  hello.worker_id = actors::new_uuid();
+  hello.host = host_name();
+  hello.pid = static_cast<std::int64_t>(getpid());
+  hello.name =
+      options.name.empty() ? hello.host + "-" + std::to_string(hello.pid) : options.name;
+  hello.slots = 1;
+  hello.events_endpoint = publisher.value()->events_endpoint();
+  hello.replay_endpoint = publisher.value()->replay_endpoint();
+  hello.catalog_json = registry.object_info().dump();
+  hello.device_json = cpu_device_json();
+  link.coordinator_host = options.coordinator.host;
+
+  caf::actor_system_config config;
+  actors::configure_actor_system(config);
+  {
+    caf::actor_system system{config};
+    auto worker = spawn_worker_actor(system, link);
+    {
+      fragment_runner runner{registry, *publisher.value(), context,
+                             [worker](actors::fragment_done done) {
+                               caf::anon_send(worker, std::move(done));
+                             }};
+      link.runner = &runner;
+      log->info("worker started worker_id={} name={} events={} replay={}",
+                hello.worker_id, hello.name, hello.events_endpoint,
+                hello.replay_endpoint);
+      connect_until_signal(system, options, link, worker);
+      log->info("worker stopping worker_id={}", hello.worker_id);
+
+      // The actor goes first, so that nothing reaches the runner once it stops.
+      caf::scoped_actor waiter{system};
+      waiter->monitor(worker);
+      caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+      waiter->receive([](const caf::down_msg&) {});
+    }
+  }
+  return 0;
+}
+
+}  // namespace drover::worker
