@@ -21,7 +21,8 @@ struct failure_detection {
 /// (CAF 0.17 ships with them off, so a hung peer would never be noticed) and
 /// sizes the scheduler for small hosts. Call before constructing the
 /// actor_system.
-void configure_actor_system(caf::actor_system_config& cfg, std::size_t scheduler_threads = 2,
+void configure_actor_system(caf::actor_system_config& cfg,
+                            std::size_t scheduler_threads = 2,
                             failure_detection timing = {});
 
 }  // namespace drover::actors

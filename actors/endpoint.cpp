@@ -1,11 +1,10 @@
 #include "actors/endpoint.hpp"
 
 #include <arpa/inet.h>
+#include <charconv>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <charconv>
 
 namespace drover::actors {
 
@@ -19,12 +18,15 @@ std::string endpoint::to_string() const {
   return out + ":" + std::to_string(port);
 }
 
-std::string endpoint::zmq_address() const { return "tcp://" + to_string(); }
+std::string endpoint::zmq_address() const {
+  return "tcp://" + to_string();
+}
 
 result<endpoint> parse_endpoint(std::string_view text) {
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    return fail(errc::invalid_input, "expected HOST:PORT, got '" + std::string{text} + "'");
+    return fail(errc::invalid_input,
+                "expected HOST:PORT, got '" + std::string{text} + "'");
   }
   auto host = text.substr(0, colon);
   auto port_text = text.substr(colon + 1);
@@ -35,9 +37,10 @@ result<endpoint> parse_endpoint(std::string_view text) {
     return fail(errc::invalid_input, "empty host in '" + std::string{text} + "'");
   }
   unsigned value = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port_text.empty() ||
-      value > 65535) {
+  auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port_text.empty() || value > 65535) {
     return fail(errc::invalid_input, "bad port '" + std::string{port_text} + "' in '" +
                                          std::string{text} + "'");
   }

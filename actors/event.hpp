@@ -17,7 +17,8 @@ struct attempt_key {
   std::uint32_t attempt = 0;
 
   friend bool operator==(const attempt_key& a, const attempt_key& b) {
-    return a.fragment == b.fragment && a.attempt == b.attempt && a.prompt_id == b.prompt_id;
+    return a.fragment == b.fragment && a.attempt == b.attempt &&
+           a.prompt_id == b.prompt_id;
   }
   friend bool operator!=(const attempt_key& a, const attempt_key& b) { return !(a == b); }
 };
@@ -87,9 +88,9 @@ struct fragment_ended {
   json detail = json::object();
 };
 
-using event_body = std::variant<fragment_started, node_started, node_progress, node_output,
-                                node_finished, node_text, node_preview, custom_message,
-                                fragment_ended>;
+using event_body =
+    std::variant<fragment_started, node_started, node_progress, node_output,
+                 node_finished, node_text, node_preview, custom_message, fragment_ended>;
 
 /// The wire tag of each body type; the numbers are part of the schema.
 enum class event_kind : std::uint8_t {

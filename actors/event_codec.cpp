@@ -15,7 +15,9 @@ constexpr std::uint32_t envelope_size = 8;
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_key(packer& out, std::string_view key) { pack_string(out, key); }
+void pack_key(packer& out, std::string_view key) {
+  pack_string(out, key);
+}
 
 void pack_body(packer& out, const fragment_started& b) {
   out.pack_map(1);
@@ -117,8 +119,8 @@ result<event_body> unpack_body(event_kind kind, const msgpack_reader& in) {
       DROVER_TRY(display, in.string("display"));
       DROVER_TRY(parent, in.optional_string("parent"));
       DROVER_TRY(real, in.string("real"));
-      return event_body{node_started{std::move(node), std::move(display), std::move(parent),
-                                     std::move(real)}};
+      return event_body{node_started{std::move(node), std::move(display),
+                                     std::move(parent), std::move(real)}};
     }
     case event_kind::node_progress: {
       DROVER_TRY(node, in.string("node"));
@@ -168,7 +170,8 @@ result<event_body> unpack_body(event_kind kind, const msgpack_reader& in) {
 
 result<std::uint64_t> as_unsigned(const msgpack::object& o, const char* what) {
   if (o.type != msgpack::type::POSITIVE_INTEGER) {
-    return fail(errc::protocol, std::string{"event "} + what + " is not an unsigned integer");
+    return fail(errc::protocol,
+                std::string{"event "} + what + " is not an unsigned integer");
   }
   return o.via.u64;
 }
@@ -205,7 +208,8 @@ result<event> decode_event(const char* data, std::size_t size) {
 
   DROVER_TRY(version, as_unsigned(field[0], "version"));
   if (version != schema_version) {
-    return fail(errc::protocol, "unsupported event schema version " + std::to_string(version));
+    return fail(errc::protocol,
+                "unsupported event schema version " + std::to_string(version));
   }
   DROVER_TRY(kind, as_unsigned(field[1], "kind"));
   if (kind < 1 || kind > static_cast<std::uint64_t>(event_kind::fragment_ended)) {

@@ -18,6 +18,8 @@ result<event> decode_event(const char* data, std::size_t size);
 
 /// The ZeroMQ topic frame of an event: its prompt id, so that subscribers can
 /// filter by prompt.
-inline const std::string& event_topic(const event& e) { return e.key.prompt_id; }
+inline const std::string& event_topic(const event& e) {
+  return e.key.prompt_id;
+}
 
 }  // namespace drover::actors

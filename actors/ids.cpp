@@ -16,7 +16,9 @@ boost::uuids::uuid random_uuid() {
 
 }  // namespace
 
-std::string new_uuid() { return boost::uuids::to_string(random_uuid()); }
+std::string new_uuid() {
+  return boost::uuids::to_string(random_uuid());
+}
 
 std::string new_hex_id() {
   static constexpr char digits[] = "0123456789abcdef";

@@ -21,9 +21,9 @@ namespace drover::actors {
 /// A worker announces itself; sent again after every reconnect. The
 /// coordinator answers with `worker_welcome`. The sender is the worker's actor.
 struct worker_hello {
-  std::string worker_id;        ///< unique per worker process, stable across reconnects
-  std::string name;             ///< human name, `--name`
-  std::string host;             ///< host name of the machine
+  std::string worker_id;  ///< unique per worker process, stable across reconnects
+  std::string name;       ///< human name, `--name`
+  std::string host;       ///< host name of the machine
   std::int64_t pid = 0;
   std::uint32_t slots = 1;      ///< fragments it runs at once
   std::string events_endpoint;  ///< ZeroMQ PUB, e.g. tcp://10.0.0.5:40123
@@ -43,15 +43,15 @@ struct fragment_done {
   std::string prompt_id;
   std::uint32_t fragment = 0;
   std::uint32_t attempt = 0;
-  std::uint8_t outcome = 0;          ///< fragment_outcome
+  std::uint8_t outcome = 0;  ///< fragment_outcome
   std::uint64_t last_seq = 0;
   std::int64_t started_ms = 0;
   std::int64_t cached_ms = 0;
   std::vector<std::string> cached_nodes;
   std::int64_t ended_ms = 0;
-  std::string detail_json;           ///< execution_error/_interrupted fields, or {}
-  std::string outputs_json;          ///< node id → ui dict, for history `outputs`
-  std::string meta_json;             ///< node id → {node_id, display_node, ...}
+  std::string detail_json;   ///< execution_error/_interrupted fields, or {}
+  std::string outputs_json;  ///< node id → ui dict, for history `outputs`
+  std::string meta_json;     ///< node id → {node_id, display_node, ...}
 };
 
 // ---- coordinator → worker -------------------------------------------------
@@ -62,9 +62,9 @@ struct run_fragment {
   std::string prompt_id;
   std::uint32_t fragment = 0;
   std::uint32_t attempt = 0;
-  std::string prompt_json;       ///< the API-format prompt
+  std::string prompt_json;  ///< the API-format prompt
   std::string extra_data_json;
-  std::string sensitive_json;    ///< credentials removed from extra_data
+  std::string sensitive_json;        ///< credentials removed from extra_data
   std::vector<std::string> outputs;  ///< output nodes this fragment must produce
 };
 
@@ -206,8 +206,9 @@ struct worker_left {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
-  return f(caf::meta::type_name("drover.worker_hello"), x.worker_id, x.name, x.host, x.pid,
-           x.slots, x.events_endpoint, x.replay_endpoint, x.catalog_json, x.device_json);
+  return f(caf::meta::type_name("drover.worker_hello"), x.worker_id, x.name, x.host,
+           x.pid, x.slots, x.events_endpoint, x.replay_endpoint, x.catalog_json,
+           x.device_json);
 }
 
 template <class Inspector>
@@ -217,15 +218,15 @@ typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fragment_done& x) {
-  return f(caf::meta::type_name("drover.fragment_done"), x.prompt_id, x.fragment, x.attempt,
-           x.outcome, x.last_seq, x.started_ms, x.cached_ms, x.cached_nodes, x.ended_ms,
-           x.detail_json, x.outputs_json, x.meta_json);
+  return f(caf::meta::type_name("drover.fragment_done"), x.prompt_id, x.fragment,
+           x.attempt, x.outcome, x.last_seq, x.started_ms, x.cached_ms, x.cached_nodes,
+           x.ended_ms, x.detail_json, x.outputs_json, x.meta_json);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_fragment& x) {
-  return f(caf::meta::type_name("drover.run_fragment"), x.prompt_id, x.fragment, x.attempt,
-           x.prompt_json, x.extra_data_json, x.sensitive_json, x.outputs);
+  return f(caf::meta::type_name("drover.run_fragment"), x.prompt_id, x.fragment,
+           x.attempt, x.prompt_json, x.extra_data_json, x.sensitive_json, x.outputs);
 }
 
 template <class Inspector>
@@ -240,8 +241,8 @@ typename Inspector::result_type inspect(Inspector& f, gateway_hello& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_endpoints& x) {
-  return f(caf::meta::type_name("drover.worker_endpoints"), x.worker_id, x.events_endpoint,
-           x.replay_endpoint);
+  return f(caf::meta::type_name("drover.worker_endpoints"), x.worker_id,
+           x.events_endpoint, x.replay_endpoint);
 }
 
 template <class Inspector>
@@ -265,7 +266,8 @@ typename Inspector::result_type inspect(Inspector& f, submit_reply& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_query& x) {
-  return f(caf::meta::type_name("drover.history_query"), x.prompt_id, x.max_items, x.offset);
+  return f(caf::meta::type_name("drover.history_query"), x.prompt_id, x.max_items,
+           x.offset);
 }
 
 template <class Inspector>

@@ -96,7 +96,9 @@ void pack_json(msgpack::packer<msgpack::sbuffer>& out, const json& value) {
   }
 }
 
-result<json> unpack_json(const msgpack::object& in) { return unpack_at(in, 0); }
+result<json> unpack_json(const msgpack::object& in) {
+  return unpack_at(in, 0);
+}
 
 msgpack::unpack_limit peer_unpack_limit() {
   return msgpack::unpack_limit(/*array=*/1 << 20, /*map=*/1 << 20,

@@ -47,7 +47,8 @@ struct prompt_node {
 /// between threads.
 class prompt_graph {
  public:
-  using parse_result = outcome::result<prompt_graph, prompt_rejection, outcome::policy::terminate>;
+  using parse_result =
+      outcome::result<prompt_graph, prompt_rejection, outcome::policy::terminate>;
 
   /// Parses the `prompt` object of a request. Refuses, with ComfyUI's
   /// `invalid_prompt` shape, a prompt that is not an object, a node that is not

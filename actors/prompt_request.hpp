@@ -14,13 +14,13 @@ namespace drover::actors {
 /// A `POST /prompt` body, checked for shape but not yet validated against
 /// any node definitions.
 struct prompt_request {
-  json prompt;                         ///< the `prompt` object, as sent
-  std::string prompt_id;               ///< client-chosen id; empty when none was sent
+  json prompt;                           ///< the `prompt` object, as sent
+  std::string prompt_id;                 ///< client-chosen id; empty when none was sent
   std::optional<std::string> client_id;  ///< routes the prompt's WebSocket events
-  json extra_data = json::object();    ///< with `client_id` copied in, secrets removed
-  json sensitive = json::object();     ///< secrets from extra_data: kept out of history
-  std::optional<double> number;        ///< explicit priority; lower runs first
-  bool front = false;                  ///< queue ahead of every counter-numbered prompt
+  json extra_data = json::object();      ///< with `client_id` copied in, secrets removed
+  json sensitive = json::object();       ///< secrets from extra_data: kept out of history
+  std::optional<double> number;          ///< explicit priority; lower runs first
+  bool front = false;                    ///< queue ahead of every counter-numbered prompt
   std::optional<std::vector<std::string>> partial_execution_targets;
 };
 

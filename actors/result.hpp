@@ -16,10 +16,14 @@ template <class T>
 using result = outcome::result<T, error, outcome::policy::terminate>;
 
 /// A success that carries no value.
-inline result<void> ok() { return outcome::success(); }
+inline result<void> ok() {
+  return outcome::success();
+}
 
 /// Shorthand for returning a failure: `return fail(errc::not_found, "...")`.
-inline error fail(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error fail(errc code, std::string message) {
+  return error{code, std::move(message)};
+}
 
 }  // namespace drover::actors
 

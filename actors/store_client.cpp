@@ -18,7 +18,8 @@ namespace {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_file(packer& out, std::uint64_t id, const store_file& file, std::uint32_t extra) {
+void pack_file(packer& out, std::uint64_t id, const store_file& file,
+               std::uint32_t extra) {
   out.pack_map(4 + extra);
   pack_string(out, "id");
   out.pack_uint64(id);
@@ -79,8 +80,8 @@ result<store_client::reply> store_client::call(std::string_view verb, std::uint6
       if (parts.size() < 2) {
         return fail(errc::protocol, "result store reply has too few parts");
       }
-      auto handle = msgpack::unpack(parts[1].data<char>(), parts[1].size(), nullptr, nullptr,
-                                    peer_unpack_limit());
+      auto handle = msgpack::unpack(parts[1].data<char>(), parts[1].size(), nullptr,
+                                    nullptr, peer_unpack_limit());
       DROVER_TRY(fields, msgpack_reader::of(handle.get()));
       DROVER_TRY(reply_id, fields.unsigned_integer("id"));
       if (reply_id != id) {
@@ -103,11 +104,13 @@ result<store_client::reply> store_client::call(std::string_view verb, std::uint6
     }
   } catch (const std::exception& ex) {
     socket_.reset();
-    return fail(errc::io_failure, std::string{"result store request failed: "} + ex.what());
+    return fail(errc::io_failure,
+                std::string{"result store request failed: "} + ex.what());
   }
 }
 
-result<std::uint64_t> store_client::reserve(const store_file& folder, std::string_view prefix,
+result<std::uint64_t> store_client::reserve(const store_file& folder,
+                                            std::string_view prefix,
                                             std::uint32_t count) {
   msgpack::sbuffer buffer;
   packer out{buffer};

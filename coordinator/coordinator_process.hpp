@@ -9,9 +9,10 @@ namespace drover::coordinator {
 
 /// What `drover coordinator` is told on its command line.
 struct coordinator_options {
-  actors::endpoint listen{"127.0.0.1", 8190};  ///< where the coordinator actor is published
-  std::string data_dir = "drover-data";        ///< SQLite database and result store files
-  std::uint16_t store_port = 0;                ///< result store port on listen.host; 0: any
+  actors::endpoint listen{"127.0.0.1",
+                          8190};         ///< where the coordinator actor is published
+  std::string data_dir = "drover-data";  ///< SQLite database and result store files
+  std::uint16_t store_port = 0;          ///< result store port on listen.host; 0: any
   std::string log_level = "info";
 };
 

@@ -10,7 +10,7 @@ namespace drover::gateway {
 /// What `drover gateway` is told on its command line.
 struct gateway_options {
   actors::endpoint coordinator{"127.0.0.1", 8190};
-  actors::endpoint listen{"127.0.0.1", 8188};  ///< port 0: any free port
+  actors::endpoint listen{"127.0.0.1", 8188};             ///< port 0: any free port
   std::size_t max_upload_bytes = std::size_t{100} << 20;  ///< ComfyUI's default 100 MB
   std::string log_level = "info";
 };
