@@ -95,4 +95,17 @@ actors::result<tensor_ptr> node_call::tensor_input(std::string_view name) const 
   return *t;
 }
 
+actors::result<latent_ptr> node_call::latent_input(std::string_view name) const {
+  const auto* value = find(name);
+  if (value == nullptr) {
+    return actors::fail(actors::errc::invalid_input,
+                        "missing input '" + std::string{name} + "'");
+  }
+  const auto* l = std::get_if<latent_ptr>(value);
+  if (l == nullptr || !*l || !(*l)->samples) {
+    return bad_input(name, "a latent");
+  }
+  return *l;
+}
+
 }  // namespace drover::worker

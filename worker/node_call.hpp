@@ -39,6 +39,7 @@ class node_call {
   actors::result<std::string> string(std::string_view name) const;
   actors::result<bool> boolean(std::string_view name) const;
   actors::result<tensor_ptr> tensor_input(std::string_view name) const;
+  actors::result<latent_ptr> latent_input(std::string_view name) const;
 
  private:
   const node_value* find(std::string_view name) const;

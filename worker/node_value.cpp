@@ -38,6 +38,11 @@ std::string describe_value(const node_value& value) {
   if (const auto* t = std::get_if<tensor_ptr>(&value)) {
     return *t ? "tensor(shape=" + (*t)->shape_string() + ")" : "None";
   }
+  if (const auto* l = std::get_if<latent_ptr>(&value)) {
+    return *l && (*l)->samples
+               ? "{'samples': tensor(shape=" + (*l)->samples->shape_string() + ")}"
+               : "None";
+  }
   const auto& j = std::get<json>(value);
   return j.is_string() ? j.get<std::string>() : j.dump();
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,9 +13,22 @@
 
 namespace drover::worker {
 
+/// ComfyUI's LATENT: a dictionary whose `samples` is a [batch, channels,
+/// height/8, width/8] tensor, with an optional `batch_index` (which images of
+/// a larger batch these are) and an optional `noise_mask`. Shared read-only
+/// between nodes once produced.
+struct latent {
+  tensor_ptr samples;
+  std::vector<std::int64_t> batch_index;  ///< empty when the latent has none
+  tensor_ptr noise_mask;                  ///< null when the latent has none
+};
+
+using latent_ptr = std::shared_ptr<const latent>;
+
 /// What flows along a link or sits in a widget: a primitive (INT, FLOAT,
-/// STRING, BOOLEAN, combo choice) as JSON, or a tensor (IMAGE, MASK).
-using node_value = std::variant<json, tensor_ptr>;
+/// STRING, BOOLEAN, combo choice) as JSON, a tensor (IMAGE, MASK) or a
+/// latent (LATENT).
+using node_value = std::variant<json, tensor_ptr, latent_ptr>;
 
 /// Why a node failed, in the terms of ComfyUI's `execution_error`:
 /// `exception_type` is what a client sees as the exception's class

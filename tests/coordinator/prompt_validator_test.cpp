@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/prompt_request.hpp"
+#include "tests/support/chain_prompt.hpp"
 
 namespace drover::coordinator {
 
@@ -68,19 +69,7 @@ validation_result validate(
 }
 
 json chain(int length) {
-  json prompt = json::object();
-  prompt["0"] = {
-      {"class_type", "EmptyImage"},
-      {"inputs", {{"width", 8}, {"height", 8}, {"batch_size", 1}, {"color", 0}}}};
-  for (int i = 1; i < length; ++i) {
-    prompt[std::to_string(i)] = {
-        {"class_type", "ImageInvert"},
-        {"inputs", {{"image", json::array({std::to_string(i - 1), 0})}}}};
-  }
-  prompt["out"] = {
-      {"class_type", "PreviewImage"},
-      {"inputs", {{"images", json::array({std::to_string(length - 1), 0})}}}};
-  return prompt;
+  return test::chain_prompt(length, 8);
 }
 
 }  // namespace

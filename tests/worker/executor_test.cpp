@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/chain_prompt.hpp"
 #include "worker/core_nodes.hpp"
 #include "worker/node_call.hpp"
 #include "worker_test_support.hpp"
@@ -57,19 +58,7 @@ struct executor_fixture {
 };
 
 json chain_prompt(int length) {
-  json prompt = json::object();
-  prompt["0"] = {
-      {"class_type", "EmptyImage"},
-      {"inputs", {{"width", 2}, {"height", 2}, {"batch_size", 1}, {"color", 0}}}};
-  for (int i = 1; i < length; ++i) {
-    prompt[std::to_string(i)] = {
-        {"class_type", "ImageInvert"},
-        {"inputs", {{"image", json::array({std::to_string(i - 1), 0})}}}};
-  }
-  prompt["out"] = {
-      {"class_type", "PreviewImage"},
-      {"inputs", {{"images", json::array({std::to_string(length - 1), 0})}}}};
-  return prompt;
+  return test::chain_prompt(length, 2);
 }
 
 TEST_CASE("the reference prompt runs its nodes in ComfyUI's recorded order") {
