@@ -25,6 +25,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<history_query>("drover.history_query");
   cfg.add_message_type<queue_query>("drover.queue_query");
   cfg.add_message_type<catalog_query>("drover.catalog_query");
+  cfg.add_message_type<farm_query>("drover.farm_query");
   cfg.add_message_type<queue_edit>("drover.queue_edit");
   cfg.add_message_type<history_edit>("drover.history_edit");
   cfg.add_message_type<queue_changed>("drover.queue_changed");

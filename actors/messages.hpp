@@ -138,6 +138,13 @@ struct catalog_query {
   bool unused = false;
 };
 
+/// `GET /system_stats`: the connected workers, as the JSON text of an array
+/// of `{"worker_id", "name", "host", "slots", "device"}` (`device` is the
+/// worker's `device_json`, null when it sent none that parses).
+struct farm_query {
+  bool unused = false;
+};
+
 /// `POST /queue`: drop every pending prompt (`clear`) and/or the pending
 /// prompts named in `delete_ids`. Running prompts are not affected. Answered
 /// with the JSON text "{}".
@@ -273,6 +280,11 @@ typename Inspector::result_type inspect(Inspector& f, history_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_query& x) {
   return f(caf::meta::type_name("drover.queue_query"), x.unused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, farm_query& x) {
+  return f(caf::meta::type_name("drover.farm_query"), x.unused);
 }
 
 template <class Inspector>

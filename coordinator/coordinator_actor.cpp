@@ -65,6 +65,7 @@ class coordinator_actor : public caf::event_based_actor {
   std::string on_history_edit(const history_edit& edit);
   std::string on_interrupt(const interrupt_prompt& request);
   std::string queue_json() const;
+  std::string farm_json() const;
   std::string history_json(const history_query& query);
 
   void drop_worker(const std::string& worker_id, const char* reason);
@@ -118,6 +119,7 @@ caf::behavior coordinator_actor::make_behavior() {
       [this](const history_query& query) { return history_json(query); },
       [this](const queue_query&) { return queue_json(); },
       [this](const catalog_query&) { return catalog_.dump(); },
+      [this](const farm_query&) { return farm_json(); },
       [this](const queue_edit& edit) { return on_queue_edit(edit); },
       [this](const history_edit& edit) { return on_history_edit(edit); },
       [this](const interrupt_prompt& request) { return on_interrupt(request); },
@@ -441,6 +443,19 @@ std::string coordinator_actor::on_interrupt(const interrupt_prompt& request) {
     }
   }
   return "{}";
+}
+
+std::string coordinator_actor::farm_json() const {
+  json workers = json::array();
+  for (const auto& [id, entry] : workers_) {
+    auto device = json::parse(entry.hello.device_json, nullptr, false);
+    workers.push_back({{"worker_id", id},
+                       {"name", entry.hello.name},
+                       {"host", entry.hello.host},
+                       {"slots", entry.hello.slots},
+                       {"device", device.is_object() ? device : json{}}});
+  }
+  return workers.dump();
 }
 
 std::string coordinator_actor::queue_json() const {

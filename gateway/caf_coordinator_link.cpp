@@ -211,6 +211,10 @@ void caf_coordinator_link::catalog(text_callback done) {
   state_->ask<std::string>(actors::catalog_query{}, std::move(done));
 }
 
+void caf_coordinator_link::farm(text_callback done) {
+  state_->ask<std::string>(actors::farm_query{}, std::move(done));
+}
+
 void caf_coordinator_link::edit_queue(actors::queue_edit edit, text_callback done) {
   state_->ask<std::string>(std::move(edit), std::move(done));
 }

@@ -39,6 +39,7 @@ class caf_coordinator_link final : public coordinator_link {
   void history(actors::history_query query, text_callback done) override;
   void queue(text_callback done) override;
   void catalog(text_callback done) override;
+  void farm(text_callback done) override;
   void edit_queue(actors::queue_edit edit, text_callback done) override;
   void edit_history(actors::history_edit edit, text_callback done) override;
   void interrupt(actors::interrupt_prompt request, text_callback done) override;

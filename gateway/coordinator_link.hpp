@@ -27,6 +27,8 @@ class coordinator_link {
   virtual void queue(text_callback done) = 0;
   /// The JSON body of `GET /object_info`.
   virtual void catalog(text_callback done) = 0;
+  /// The connected workers as a JSON array (docs/actors.md §3 `farm_query`).
+  virtual void farm(text_callback done) = 0;
   virtual void edit_queue(actors::queue_edit edit, text_callback done) = 0;
   virtual void edit_history(actors::history_edit edit, text_callback done) = 0;
   virtual void interrupt(actors::interrupt_prompt request, text_callback done) = 0;

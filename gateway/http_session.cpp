@@ -64,6 +64,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   view.body = request.body();
   view.host = std::string{request[http::field::host]};
   view.origin = std::string{request[http::field::origin]};
+  view.content_type = std::string{request[http::field::content_type]};
   handle_request(view, context_.routes, [self = shared_from_this()](http_reply reply) {
     // The answer may come from a CAF or store thread: go back to the io thread.
     net::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {

@@ -3,12 +3,16 @@
 #include <charconv>
 #include <fstream>
 #include <optional>
-#include <sys/sysinfo.h>
 
 #include "actors/ids.hpp"
 #include "actors/log.hpp"
 #include "actors/prompt_request.hpp"
 #include "gateway/origin_guard.hpp"
+#include "gateway/routes_info.hpp"
+#include "gateway/routes_jobs.hpp"
+#include "gateway/routes_upload.hpp"
+#include "gateway/system_stats.hpp"
+#include "gateway/view_channel.hpp"
 #include "gateway/view_request.hpp"
 
 namespace drover::gateway {
@@ -198,67 +202,41 @@ void get_view(const std::map<std::string, std::string>& query, route_context& co
     reply(bare(decision.status));
     return;
   }
-  // TODO(#2): `preview` and `channel` re-encoding; the stored file is sent as is.
   auto name = decision.file.filename;
-  context.files.fetch(
-      decision.file, [name, reply = std::move(reply)](actors::result<std::string> bytes) {
-        if (!bytes) {
-          if (bytes.error().code != actors::errc::not_found) {
-            actors::logger("gateway")->warn("view failed filename={} error={}", name,
-                                            actors::describe(bytes.error()));
-          }
-          reply(bare(bytes.error().code == actors::errc::not_found ? 404 : 502));
-          return;
-        }
-        http_reply out;
-        out.content_type = content_type_for(name);
-        out.body = std::move(bytes).value();
-        out.headers.emplace_back("Content-Disposition", "filename=\"" + name + "\"");
-        reply(std::move(out));
-      });
+  context.files.fetch(decision.file, [name, query, reply = std::move(reply)](
+                                         actors::result<std::string> bytes) {
+    if (!bytes) {
+      if (bytes.error().code != actors::errc::not_found) {
+        actors::logger("gateway")->warn("view failed filename={} error={}", name,
+                                        actors::describe(bytes.error()));
+      }
+      reply(bare(bytes.error().code == actors::errc::not_found ? 404 : 502));
+      return;
+    }
+    auto body = render_view(std::move(bytes).value(), name, query);
+    http_reply out;
+    out.content_type = std::move(body.content_type);
+    out.body = std::move(body.bytes);
+    out.headers.emplace_back("Content-Disposition", "filename=\"" + name + "\"");
+    reply(std::move(out));
+  });
 }
 
-/// This host's memory, the figures ComfyUI reports for a CPU device.
-std::pair<std::uint64_t, std::uint64_t> host_memory() {
-  struct sysinfo info {};
-  if (sysinfo(&info) != 0) {
-    return {0, 0};
-  }
-  std::uint64_t unit = info.mem_unit;
-  return {info.totalram * unit, (info.freeram + info.bufferram) * unit};
-}
-
-std::string system_stats_json() {
-  auto [total, free] = host_memory();
-  json system = json::object();
-  system["os"] = "linux";
-  system["ram_total"] = total;
-  system["ram_free"] = free;
-  system["comfyui_version"] = "0.8.0";
-  system["drover_version"] = "0.1.0";
-  system["required_frontend_version"] = nullptr;
-  system["installed_templates_version"] = nullptr;
-  system["required_templates_version"] = nullptr;
-  system["python_version"] = "none (drover gateway, C++)";
-  system["pytorch_version"] = "none";
-  system["embedded_python"] = false;
-  system["argv"] = json::array({"drover", "gateway"});
-  // TODO(#2): list the farm's worker devices once farm_snapshot carries them;
-  // until then this host's memory as a CPU device, as ComfyUI reports --cpu.
-  json device = {{"name", "cpu"},          {"type", "cpu"},
-                 {"index", nullptr},       {"vram_total", total},
-                 {"vram_free", free},      {"torch_vram_total", total},
-                 {"torch_vram_free", free}};
-  json body = json::object();
-  body["system"] = system;
-  body["devices"] = json::array({device});
-  return body.dump();
+/// `GET /system_stats` with the farm's devices; the host alone when the
+/// coordinator cannot be asked.
+void get_system_stats(route_context& context, reply_callback reply) {
+  context.coordinator.farm([reply = std::move(reply)](actors::result<std::string> farm) {
+    if (!farm) {
+      actors::logger("gateway")->warn("farm query failed error={}",
+                                      actors::describe(farm.error()));
+    }
+    auto workers = farm ? json::parse(farm.value(), nullptr, false) : json::array();
+    reply(json_reply(system_stats_json(workers)));
+  });
 }
 
 bool known_path(const std::string& path);
 
-// TODO(#2): /upload/image, /upload/mask, /free, /models and /api/jobs are not
-// served yet and answer 404.
 void route_get(const std::string& path, const std::map<std::string, std::string>& query,
                route_context& context, reply_callback reply) {
   if (path == "/prompt") {
@@ -274,18 +252,73 @@ void route_get(const std::string& path, const std::map<std::string, std::string>
   } else if (path == "/object_info" || path.rfind("/object_info/", 0) == 0) {
     get_object_info(path, context, std::move(reply));
   } else if (path == "/system_stats") {
-    reply(json_reply(system_stats_json()));
+    get_system_stats(context, std::move(reply));
   } else if (path == "/features") {
     reply(json_reply(server_features_json(context.max_upload_bytes)));
   } else if (path == "/embeddings" || path == "/extensions") {
     reply(json_reply("[]"));
+  } else if (is_models_path(path)) {
+    reply(models_reply(path));
+  } else if (path == "/" || path.empty()) {
+    reply(index_page());
   } else {
     reply(bare(known_path(path) ? 405 : 404));
   }
 }
 
+/// Interrupts the running prompts whose extra_data names `client_id`.
+void interrupt_client(const std::string& client_id, route_context& context,
+                      reply_callback reply) {
+  auto* coordinator = &context.coordinator;
+  coordinator->queue([coordinator, client_id,
+                      reply = std::move(reply)](actors::result<std::string> queue) {
+    if (!queue) {
+      reply(bare(status_of(queue.error())));
+      return;
+    }
+    auto parsed = json::parse(queue.value(), nullptr, false);
+    const auto running =
+        parsed.is_object() ? parsed.value("queue_running", json{}) : json{};
+    for (const auto& item : running.is_array() ? running : json::array()) {
+      if (item.is_array() && item.size() >= 4 && item[1].is_string() &&
+          item[3].is_object() && item[3].value("client_id", json{}) == client_id) {
+        coordinator->interrupt(actors::interrupt_prompt{item[1].get<std::string>()},
+                               [](actors::result<std::string> done) {
+                                 if (!done) {
+                                   actors::logger("gateway")->warn(
+                                       "client interrupt failed error={}",
+                                       actors::describe(done.error()));
+                                 }
+                               });
+      }
+    }
+    reply(bare(200));
+  });
+}
+
+/// `POST /interrupt`: the body's prompt_id, else the running prompts of the
+/// `clientId` query parameter, else every running prompt. ComfyUI tolerates
+/// an empty or invalid body.
+void post_interrupt(const http_request& request,
+                    const std::map<std::string, std::string>& query,
+                    route_context& context, reply_callback reply) {
+  actors::interrupt_prompt interrupt;
+  auto parsed = json::parse(request.body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("prompt_id") &&
+      parsed["prompt_id"].is_string()) {
+    interrupt.prompt_id = parsed["prompt_id"].get<std::string>();
+  }
+  auto client = query.find("clientId");
+  if (interrupt.prompt_id.empty() && client != query.end() && !client->second.empty()) {
+    interrupt_client(client->second, context, std::move(reply));
+    return;
+  }
+  context.coordinator.interrupt(std::move(interrupt), forward_empty(std::move(reply)));
+}
+
 void route_post(const http_request& request, const std::string& path,
-                route_context& context, reply_callback reply) {
+                const std::map<std::string, std::string>& query, route_context& context,
+                reply_callback reply) {
   if (path == "/prompt") {
     post_prompt(request, context, std::move(reply));
   } else if (path == "/queue") {
@@ -303,28 +336,28 @@ void route_post(const http_request& request, const std::string& path,
     }
     context.coordinator.edit_history(std::move(*edit), forward_empty(std::move(reply)));
   } else if (path == "/interrupt") {
-    // ComfyUI tolerates an empty or invalid body: it interrupts everything.
-    actors::interrupt_prompt interrupt;
-    auto parsed = json::parse(request.body, nullptr, false);
-    if (parsed.is_object() && parsed.contains("prompt_id") &&
-        parsed["prompt_id"].is_string()) {
-      interrupt.prompt_id = parsed["prompt_id"].get<std::string>();
-    }
-    context.coordinator.interrupt(std::move(interrupt), forward_empty(std::move(reply)));
+    post_interrupt(request, query, context, std::move(reply));
+  } else if (path == "/free") {
+    reply(free_reply(request.body));
+  } else if (path == "/upload/image") {
+    post_upload_image(request, context, std::move(reply));
+  } else if (path == "/upload/mask") {
+    post_upload_mask(request, context, std::move(reply));
   } else {
     reply(bare(known_path(path) ? 405 : 404));
   }
 }
 
 bool known_path(const std::string& path) {
-  for (const char* p :
-       {"/prompt", "/queue", "/history", "/interrupt", "/view", "/object_info",
-        "/system_stats", "/features", "/embeddings", "/extensions"}) {
+  for (const char* p : {"/prompt", "/queue", "/history", "/interrupt", "/view",
+                        "/object_info", "/system_stats", "/features", "/embeddings",
+                        "/extensions", "/upload/image", "/upload/mask", "/free", "/"}) {
     if (path == p) {
       return true;
     }
   }
-  return path.rfind("/history/", 0) == 0 || path.rfind("/object_info/", 0) == 0;
+  return path.rfind("/history/", 0) == 0 || path.rfind("/object_info/", 0) == 0 ||
+         is_models_path(path);
 }
 
 int hex_value(char c) {
@@ -405,10 +438,12 @@ void handle_request(const http_request& request, route_context& context,
   auto query = parse_query(question == std::string::npos
                                ? std::string_view{}
                                : std::string_view{request.target}.substr(question + 1));
-  if (request.method == "GET") {
+  if (auto jobs = jobs_route(request.target)) {
+    handle_jobs(request, *jobs, query, context, std::move(reply));
+  } else if (request.method == "GET") {
     route_get(path, query, context, std::move(reply));
   } else if (request.method == "POST") {
-    route_post(request, path, context, std::move(reply));
+    route_post(request, path, query, context, std::move(reply));
   } else {
     reply(bare(known_path(path) ? 405 : 404));
   }

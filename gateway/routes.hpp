@@ -18,8 +18,9 @@ struct http_request {
   std::string method;  ///< "GET", "POST", …
   std::string target;  ///< path and query, as sent
   std::string body;
-  std::string host;    ///< Host header, "" when absent
-  std::string origin;  ///< Origin header, "" when absent
+  std::string host;          ///< Host header, "" when absent
+  std::string origin;        ///< Origin header, "" when absent
+  std::string content_type;  ///< Content-Type header, "" when absent
 };
 
 struct http_reply {

@@ -55,6 +55,29 @@ void store_file_source::fetch(actors::store_file file, file_callback done) {
   });
 }
 
+void store_file_source::store(actors::store_file file, std::string bytes,
+                              stored_callback done) {
+  std::string endpoint;
+  {
+    std::lock_guard lock{state_->mutex};
+    if (state_->stopped) {
+      done(actors::fail(actors::errc::unavailable, "gateway is stopping"));
+      return;
+    }
+    endpoint = state_->endpoint;
+  }
+  if (endpoint.empty()) {
+    done(actors::fail(actors::errc::unavailable, "result store not known yet"));
+    return;
+  }
+  boost::asio::post(state_->pool, [s = state_.get(), endpoint = std::move(endpoint),
+                                   file = std::move(file), bytes = std::move(bytes),
+                                   done = std::move(done)] {
+    actors::store_client client{s->context, endpoint, s->timeout};
+    done(client.put(file, bytes));
+  });
+}
+
 void store_file_source::stop() {
   {
     std::lock_guard lock{state_->mutex};

@@ -25,6 +25,7 @@ class store_file_source final : public file_source {
   void set_endpoint(std::string endpoint);
 
   void fetch(actors::store_file file, file_callback done) override;
+  void store(actors::store_file file, std::string bytes, stored_callback done) override;
 
   /// Waits for running fetches and stops the threads; later fetches fail.
   void stop();

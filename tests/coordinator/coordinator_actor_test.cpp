@@ -251,4 +251,36 @@ TEST_CASE("a prompt the catalog cannot validate is refused with ComfyUI's body")
         "Cannot execute because node EmptyImage does not exist.");
 }
 
+TEST_CASE("a farm query lists every connected worker with its device") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  CHECK(f.ask(gateway, farm_query{}) == json::array());
+
+  caf::scoped_actor w1{*f.system};
+  worker_hello hello{"w1",
+                     "gpu-box",
+                     "h1",
+                     1,
+                     2,
+                     "tcp://e/w1",
+                     "tcp://r/w1",
+                     catalog_text(),
+                     R"({"name": "cuda:0", "type": "cuda", "index": 0})"};
+  w1->request(f.coordinator, wait, hello)
+      .receive([](const worker_welcome&) {},
+               [&](const caf::error& e) { FAIL(f.system->render(e)); });
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w2, "w2");
+
+  auto workers = f.ask(gateway, farm_query{});
+  REQUIRE(workers.size() == 2);
+  CHECK(workers[0]["worker_id"] == "w1");
+  CHECK(workers[0]["name"] == "gpu-box");
+  CHECK(workers[0]["host"] == "h1");
+  CHECK(workers[0]["slots"] == 2);
+  CHECK(workers[0]["device"] == json{{"name", "cuda:0"}, {"type", "cuda"}, {"index", 0}});
+  CHECK(workers[1]["worker_id"] == "w2");
+  CHECK(workers[1]["device"] == json::object());
+}
+
 }  // namespace drover::coordinator

@@ -51,6 +51,7 @@ caf::behavior fake_coordinator(caf::event_based_actor* self) {
         return {true, prompt.prompt_id, "12", "{}", ""};
       },
       [](actors::queue_query&) -> std::string { return R"({"queue_running":[]})"; },
+      [](actors::farm_query&) -> std::string { return R"([{"worker_id":"w1"}])"; },
   };
 }
 
@@ -109,6 +110,12 @@ TEST_CASE("the link says hello, forwards facts and carries requests over CAF") {
   auto queue = queued.get_future().get();
   REQUIRE(queue.has_value());
   CHECK(queue.value() == R"({"queue_running":[]})");
+
+  std::promise<actors::result<std::string>> farm;
+  link.farm([&](actors::result<std::string> r) { farm.set_value(std::move(r)); });
+  auto workers = farm.get_future().get();
+  REQUIRE(workers.has_value());
+  CHECK(workers.value() == R"([{"worker_id":"w1"}])");
 
   link.stop();
   caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);

@@ -226,5 +226,22 @@ TEST_CASE("a port already taken makes start fail with a reason") {
   CHECK(bound.error().code == actors::errc::io_failure);
 }
 
+TEST_CASE("interrupt with a clientId interrupts only that client's running prompts") {
+  server_fixture f;
+  f.coordinator.queue_json =
+      R"({"queue_running":[[1,"pa",{},{"client_id":"a"},[]],[2,"pb",{},{"client_id":"b"},[]]],)"
+      R"("queue_pending":[[3,"pa2",{},{"client_id":"a"},[]]]})";
+  CHECK(test::http_call(f.port, "POST", "/interrupt?clientId=a").status == 200);
+  CHECK(test::http_call(f.port, "POST", "/interrupt?clientId=nobody").status == 200);
+  // A prompt id in the body wins over the client.
+  CHECK(test::http_call(f.port, "POST", "/api/interrupt?clientId=a",
+                        R"({"prompt_id":"pb"})")
+            .status == 200);
+  std::lock_guard lock{f.coordinator.mutex};
+  REQUIRE(f.coordinator.interrupts.size() == 2);
+  CHECK(f.coordinator.interrupts[0].prompt_id == "pa");
+  CHECK(f.coordinator.interrupts[1].prompt_id == "pb");
+}
+
 }  // namespace
 }  // namespace drover::gateway

@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
 
 namespace drover::test {
 
@@ -115,15 +116,35 @@ void fake_coordinator::submit(actors::submit_prompt request,
 }
 
 void fake_coordinator::history(actors::history_query query, gateway::text_callback done) {
+  std::optional<std::string> all;
   {
     std::lock_guard lock{mutex};
     history_queries.push_back(query);
+    all = history_json;
   }
-  done(std::string{query.prompt_id.empty() ? "{\"h\":1}" : "{}"});
+  if (!all) {
+    done(std::string{query.prompt_id.empty() ? "{\"h\":1}" : "{}"});
+    return;
+  }
+  auto entries = nlohmann::json::parse(*all);
+  if (query.prompt_id.empty()) {
+    done(entries.dump());
+    return;
+  }
+  auto one = nlohmann::json::object();
+  if (entries.contains(query.prompt_id)) {
+    one[query.prompt_id] = entries[query.prompt_id];
+  }
+  done(one.dump());
 }
 
 void fake_coordinator::queue(gateway::text_callback done) {
-  done(std::string{R"({"queue_running":[],"queue_pending":[]})"});
+  std::string text;
+  {
+    std::lock_guard lock{mutex};
+    text = queue_json;
+  }
+  done(text);
 }
 
 void fake_coordinator::catalog(gateway::text_callback done) {
@@ -131,6 +152,15 @@ void fake_coordinator::catalog(gateway::text_callback done) {
   {
     std::lock_guard lock{mutex};
     text = catalog_json;
+  }
+  done(text);
+}
+
+void fake_coordinator::farm(gateway::text_callback done) {
+  std::string text;
+  {
+    std::lock_guard lock{mutex};
+    text = farm_json;
   }
   done(text);
 }
@@ -175,6 +205,26 @@ void memory_files::fetch(actors::store_file file, gateway::file_callback done) {
 void memory_files::put(const actors::store_file& file, std::string bytes) {
   std::lock_guard lock{mutex_};
   files_[file.type + "/" + file.subfolder + "/" + file.filename] = std::move(bytes);
+}
+
+void memory_files::store(actors::store_file file, std::string bytes,
+                         gateway::stored_callback done) {
+  put(file, std::move(bytes));
+  done(actors::ok());
+}
+
+std::optional<std::string> memory_files::find(const actors::store_file& file) {
+  std::lock_guard lock{mutex_};
+  auto it = files_.find(file.type + "/" + file.subfolder + "/" + file.filename);
+  if (it == files_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::size_t memory_files::size() {
+  std::lock_guard lock{mutex_};
+  return files_.size();
 }
 
 }  // namespace drover::test

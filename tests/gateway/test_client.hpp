@@ -56,6 +56,7 @@ class fake_coordinator final : public gateway::coordinator_link {
   void history(actors::history_query query, gateway::text_callback done) override;
   void queue(gateway::text_callback done) override;
   void catalog(gateway::text_callback done) override;
+  void farm(gateway::text_callback done) override;
   void edit_queue(actors::queue_edit edit, gateway::text_callback done) override;
   void edit_history(actors::history_edit edit, gateway::text_callback done) override;
   void interrupt(actors::interrupt_prompt request, gateway::text_callback done) override;
@@ -67,13 +68,22 @@ class fake_coordinator final : public gateway::coordinator_link {
   std::vector<actors::queue_edit> queue_edits;
   std::vector<actors::history_query> history_queries;
   std::string catalog_json = "{}";
+  std::string farm_json = "[]";
+  std::string queue_json = R"({"queue_running":[],"queue_pending":[]})";
+  /// When set, the whole history; a query for one id gets its entry or {}.
+  std::optional<std::string> history_json;
 };
 
 /// Files kept in memory, keyed by "type/subfolder/filename".
 class memory_files final : public gateway::file_source {
  public:
   void fetch(actors::store_file file, gateway::file_callback done) override;
+  void store(actors::store_file file, std::string bytes,
+             gateway::stored_callback done) override;
   void put(const actors::store_file& file, std::string bytes);
+  /// The stored bytes of `file`, or nullopt.
+  std::optional<std::string> find(const actors::store_file& file);
+  std::size_t size();
 
  private:
   std::mutex mutex_;

@@ -190,3 +190,60 @@ TEST_CASE("a client that cannot keep up is closed with a reason, not skipped") {
 
 }  // namespace
 }  // namespace drover::gateway
+
+namespace drover::gateway {
+namespace {
+
+TEST_CASE("a client reconnecting mid-prompt gets the running node, then the rest") {
+  ws_fixture f;
+  const std::string id = "p3";
+  auto first = std::make_unique<test::ws_connection>(f.port, "b");
+  next_json(*first);
+  f.await_clients(1);
+  actors::event e;
+  e.key = {id, 0, 0};
+  f.on_hub([&](hub& h) {
+    h.set_queue_remaining(2);
+    h.on_planned({id, true, "b", 2, {{0, 0, "w1"}}});
+    e.seq = 0;
+    e.body = actors::fragment_started{{}};
+    h.on_event(e);
+    e.seq = 1;
+    e.body = actors::node_started{"11", "11", "", "11"};
+    h.on_event(e);
+  });
+  first.reset();  // B drops while node 11 runs
+
+  test::ws_connection again{f.port, "b"};
+  CHECK(next_json(again) ==
+        plain_json::parse(R"({"type":"status","data":{"status":{"exec_info":
+                              {"queue_remaining":2}},"sid":"b"}})"));
+  // As ComfyUI sends it: no prompt_id, no display_node.
+  CHECK(next_json(again) ==
+        plain_json::parse(R"({"type":"executing","data":{"node":"11"}})"));
+
+  f.await_clients(1);
+  f.on_hub([&](hub& h) {
+    e.seq = 2;
+    e.body = actors::node_finished{"11"};
+    h.on_event(e);
+    e.seq = 3;
+    e.body = actors::node_started{"12", "12", "", "12"};
+    h.on_event(e);
+  });
+  CHECK(next_json(again)["type"] == "progress_state");
+  CHECK(next_json(again)["type"] == "progress_state");
+  auto executing = next_json(again);
+  CHECK(executing["data"] ==
+        plain_json({{"node", "12"}, {"display_node", "12"}, {"prompt_id", id}}));
+}
+
+TEST_CASE("a client connecting with no running prompt gets status only") {
+  ws_fixture f;
+  test::ws_connection ws{f.port, "idle"};
+  CHECK(next_json(ws)["type"] == "status");
+  CHECK_FALSE(ws.next(std::chrono::milliseconds{200}).has_value());
+}
+
+}  // namespace
+}  // namespace drover::gateway

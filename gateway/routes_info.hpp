@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "gateway/routes.hpp"
+
+namespace drover::gateway {
+
+/// `GET /models` and `/models/{folder}` (comfyui-protocol.md §2.1): the
+/// model folder names ComfyUI 0.8 knows, in its order; a known folder lists
+/// its files, an unknown one is a bare 404.
+http_reply models_reply(const std::string& path);
+
+/// True for `/models` and `/models/{folder}`.
+bool is_models_path(const std::string& path);
+
+/// `GET /`: a small page that names the farm and links its status routes,
+/// served until drover can serve ComfyUI's own frontend.
+http_reply index_page();
+
+/// `POST /free`: ComfyUI sets flags its worker applies after the current
+/// prompt; drover's coordinator has no message for it yet, so this answers
+/// 200 and forwards nothing.
+http_reply free_reply(const std::string& body);
+
+}  // namespace drover::gateway
