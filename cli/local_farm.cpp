@@ -30,6 +30,16 @@ std::vector<std::string> worker_command(const local_farm_options& options,
   if (options.enable_testing_nodes) {
     argv.push_back("--enable-testing-nodes");
   }
+  if (options.cache_none) {
+    argv.push_back("--cache-none");
+  } else if (options.cache_lru > 0) {
+    argv.push_back("--cache-lru");
+    argv.push_back(std::to_string(options.cache_lru));
+  }
+  if (options.testing_speed != 1.0) {
+    argv.push_back("--testing-speed");
+    argv.push_back(std::to_string(options.testing_speed));
+  }
   return argv;
 }
 

@@ -21,6 +21,9 @@ struct local_farm_options {
   std::string data_dir = "drover-data";
   std::string log_level = "info";
   bool enable_testing_nodes = false;
+  double testing_speed = 1.0;  ///< `drover worker --testing-speed`
+  std::size_t cache_lru = 0;   ///< `drover worker --cache-lru`; 0: not given
+  bool cache_none = false;     ///< `drover worker --cache-none`
   std::chrono::milliseconds start_timeout{30000};  ///< per process
 };
 

@@ -77,6 +77,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   up->add_flag("--enable-testing-nodes", up_options.enable_testing_nodes,
                "let workers run drover's testing nodes");
+  up->add_option("--testing-speed", up_options.testing_speed,
+                 "testing nodes wait their seconds divided by this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto* up_lru = up->add_option("--cache-lru", up_options.cache_lru,
+                                "workers keep up to N results across prompts");
+  up->add_flag("--cache-none", up_options.cache_none, "workers reuse no results")
+      ->excludes(up_lru);
 
   coordinator::coordinator_options coordinator_options;
   endpoint_flag coordinator_listen{"", coordinator_options.listen};
@@ -104,6 +112,15 @@ int main(int argc, char** argv) {
                          "address other hosts reach this worker at (default: detected)");
   worker_cmd->add_flag("--enable-testing-nodes", worker_options.enable_testing_nodes,
                        "register drover's testing nodes");
+  worker_cmd
+      ->add_option("--testing-speed", worker_options.testing_speed,
+                   "testing nodes wait their seconds divided by this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto* worker_lru = worker_cmd->add_option("--cache-lru", worker_options.cache_lru,
+                                            "keep up to N results across prompts");
+  worker_cmd->add_flag("--cache-none", worker_options.cache_none, "reuse no results")
+      ->excludes(worker_lru);
 
   gateway::gateway_options gateway_options;
   endpoint_flag gateway_coordinator;

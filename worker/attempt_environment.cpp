@@ -14,6 +14,10 @@ attempt_environment::attempt_environment(actors::attempt_key key, json prompt,
       interrupt_(interrupt) {}
 
 void attempt_environment::progress(const std::string& node_id, double value, double max) {
+  // ComfyUI's progress hook checks the interrupt flag before it reports.
+  if (interrupted()) {
+    return;
+  }
   publish(actors::node_progress{node_id, value, max});
 }
 

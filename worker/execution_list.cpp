@@ -11,7 +11,7 @@ execution_list::execution_list(const actors::prompt_graph& graph, predicate is_o
 std::size_t execution_list::enter(const actors::prompt_node& node) {
   auto at = entries_.size();
   index_.emplace(node.id, at);
-  entries_.push_back(entry{at, 0, {}, false});
+  entries_.push_back(entry{at, 0, {}, false, false});
   order_.push_back(&node);
   return at;
 }
@@ -97,6 +97,16 @@ const actors::prompt_node* execution_list::next() const {
   return order_[*ready_.begin()];
 }
 
+void execution_list::start(const std::string& node_id) {
+  auto it = index_.find(node_id);
+  if (it == index_.end() || entries_[it->second].done || entries_[it->second].running) {
+    return;
+  }
+  entries_[it->second].running = true;
+  ready_.erase(it->second);
+  ++running_;
+}
+
 void execution_list::complete(const std::string& node_id) {
   auto it = index_.find(node_id);
   if (it == index_.end() || entries_[it->second].done) {
@@ -104,6 +114,10 @@ void execution_list::complete(const std::string& node_id) {
   }
   auto& done = entries_[it->second];
   done.done = true;
+  if (done.running) {
+    done.running = false;
+    --running_;
+  }
   ready_.erase(done.order);
   for (auto waiting : done.blocking) {
     if (--entries_[waiting].block_count == 0) {

@@ -30,10 +30,17 @@ class execution_list {
   /// node reports them.
   void add(const std::string& node_id);
 
-  bool empty() const { return ready_.empty() && pending_ == 0; }
+  bool empty() const { return ready_.empty() && pending_ == 0 && running_ == 0; }
 
   /// The node to run next, or nullptr when nothing is ready (a cycle).
   const actors::prompt_node* next() const;
+
+  /// Marks the ready node `node_id` as running (an async node in flight): it
+  /// leaves the ready set but blocks its dependents until `complete`.
+  void start(const std::string& node_id);
+
+  /// True while a started node has not completed.
+  bool running() const { return running_ != 0; }
 
   /// Marks `node_id` as run, unblocking the nodes that wait for it.
   void complete(const std::string& node_id);
@@ -47,6 +54,7 @@ class execution_list {
     std::size_t block_count = 0;
     std::vector<std::size_t> blocking;  ///< entries waiting for this one
     bool done = false;
+    bool running = false;
   };
 
   std::size_t enter(const actors::prompt_node& node);
@@ -60,6 +68,7 @@ class execution_list {
   std::vector<const actors::prompt_node*> order_;
   std::set<std::size_t> ready_;  ///< by order of addition
   std::size_t pending_ = 0;      ///< added, not ready, not done
+  std::size_t running_ = 0;      ///< started, not done
 };
 
 }  // namespace drover::worker

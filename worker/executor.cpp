@@ -1,11 +1,18 @@
 #include "worker/executor.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <exception>
+#include <list>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
+#include "actors/log.hpp"
 #include "worker/execution_list.hpp"
 #include "worker/node_call.hpp"
 
@@ -29,6 +36,25 @@ json formatted_value(const node_value& value) {
   return describe_value(value);
 }
 
+/// Calls a node's function, turning exceptions into ComfyUI's failures.
+node_outcome invoke(const node_definition& definition, node_call& call) {
+  try {
+    return definition.run(call);
+  } catch (const std::bad_alloc&) {
+    return node_failure{"torch.OutOfMemoryError", "Allocation on device"};
+  } catch (const std::exception& e) {
+    return node_failure{"RuntimeError", e.what()};
+  }
+}
+
+/// An async node in flight: its thread and, once it returned, its outcome.
+struct async_task {
+  const actors::prompt_node* node = nullptr;
+  json current_inputs;
+  std::optional<node_outcome> outcome;  ///< guarded by fragment_run::async_mutex_
+  std::thread thread;
+};
+
 /// One fragment attempt in progress: the state `executor::run` threads through
 /// its steps.
 class fragment_run {
@@ -40,10 +66,19 @@ class fragment_run {
   fragment_report run(const std::vector<std::string>& outputs);
 
  private:
+  /// What starting a node came to: it ran, it is running (async), it failed.
+  enum class step { ran, started, failed };
+
   bool is_output(const std::string& id) const;
   const cached_output* cached(const std::string& id) const;
+  std::optional<std::string> fingerprint(const actors::prompt_node& node);
   void announce();
-  bool run_node(const actors::prompt_node& node);
+  step run_node(const actors::prompt_node& node);
+  void launch(const actors::prompt_node& node, const node_definition& definition,
+              node_call::input_list inputs);
+  bool collect(bool wait);
+  void drain();
+  bool conclude(const actors::prompt_node& node, node_outcome& outcome);
   std::optional<node_call::input_list> resolve(const actors::prompt_node& node,
                                                node_failure& failure);
   void finish_node(const actors::prompt_node& node, const json& ui);
@@ -61,6 +96,10 @@ class fragment_run {
   std::vector<std::string> executed_;
   json current_inputs_ = json::object();
   fragment_report report_;
+
+  std::mutex async_mutex_;
+  std::condition_variable async_done_;
+  std::list<async_task> async_;  ///< in flight; touched by this thread only
 };
 
 bool fragment_run::is_output(const std::string& id) const {
@@ -77,8 +116,37 @@ const cached_output* fragment_run::cached(const std::string& id) const {
   return cache_.find(*it->second);
 }
 
+std::optional<std::string> fragment_run::fingerprint(const actors::prompt_node& node) {
+  const auto* definition = registry_.find(node.class_type);
+  if (definition == nullptr || !definition->fingerprint) {
+    return std::string{};
+  }
+  json constants = json::object();
+  for (const auto& in : node.inputs) {
+    constants[in.name] = in.is_link() ? json(nullptr) : in.constant;
+  }
+  std::optional<actors::result<json>> changed;
+  try {
+    changed.emplace(definition->fingerprint(constants, env_));
+  } catch (const std::exception& e) {
+    changed.emplace(actors::fail(actors::errc::execution, e.what()));
+  }
+  if (!*changed) {
+    actors::logger("worker")->debug("fingerprint failed node_id={} error={}", node.id,
+                                    changed->error().message);
+    return std::nullopt;
+  }
+  const auto& value = changed->value();
+  if (value.is_number_float() && std::isnan(value.get<double>())) {
+    return std::nullopt;
+  }
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 void fragment_run::announce() {
-  auto keys = cache_.plan(graph_, registry_);
+  auto keys = cache_.plan(graph_, registry_, [this](const actors::prompt_node& node) {
+    return fingerprint(node);
+  });
   const auto& nodes = graph_.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     keys_.emplace(nodes[i].id, keys[i]);
@@ -106,9 +174,23 @@ fragment_report fragment_run::run(const std::vector<std::string>& outputs) {
     list_->add(id);
   }
 
-  while (!list_->empty()) {
+  for (;;) {
+    // Async nodes that returned meanwhile may have unblocked (or ended) the list.
+    if (!collect(false)) {
+      return end();
+    }
+    if (list_->empty()) {
+      break;
+    }
     const auto* node = list_->next();
     if (node == nullptr) {
+      if (list_->running()) {
+        // Only async nodes in flight: wait for one before looking again.
+        if (!collect(true)) {
+          return end();
+        }
+        continue;
+      }
       // Only a cycle leaves nodes that never become ready.
       fail(*list_->added().front(),
            {"RuntimeError", "the prompt has a dependency cycle"});
@@ -118,19 +200,22 @@ fragment_report fragment_run::run(const std::vector<std::string>& outputs) {
       interrupt(*node);
       return end();
     }
-    if (!run_node(*node)) {
+    auto done = run_node(*node);
+    if (done == step::failed) {
       return end();
     }
-    list_->complete(node->id);
+    if (done == step::ran) {
+      list_->complete(node->id);
+    }
   }
   return end();
 }
 
-bool fragment_run::run_node(const actors::prompt_node& node) {
+fragment_run::step fragment_run::run_node(const actors::prompt_node& node) {
   // A cached node in the list is a requested output: ComfyUI re-sends its ui.
   if (const auto* hit = cached(node.id)) {
     finish_node(node, hit->ui);
-    return true;
+    return step::ran;
   }
   current_inputs_ = json::object();
 
@@ -138,34 +223,110 @@ bool fragment_run::run_node(const actors::prompt_node& node) {
   const auto* definition = registry_.find(node.class_type);
   if (definition == nullptr) {
     fail(node, {"KeyError", "node class " + node.class_type + " is not available"});
-    return false;
+    return step::failed;
   }
   node_failure failure;
   auto inputs = resolve(node, failure);
   if (!inputs) {
     fail(node, failure);
-    return false;
+    return step::failed;
+  }
+  if (definition->is_async) {
+    launch(node, *definition, std::move(*inputs));
+    return step::started;
   }
 
   node_call call{*definition, node.id, std::move(*inputs), env_};
-  std::optional<node_outcome> outcome;
+  auto outcome = invoke(*definition, call);
+  return conclude(node, outcome) ? step::ran : step::failed;
+}
+
+void fragment_run::launch(const actors::prompt_node& node,
+                          const node_definition& definition,
+                          node_call::input_list inputs) {
+  auto& task = async_.emplace_back();
+  task.node = &node;
+  task.current_inputs = current_inputs_;
+  list_->start(node.id);
+  auto body = [this, &task, &definition, inputs = std::move(inputs)]() {
+    node_call call{definition, task.node->id, inputs, env_};
+    auto outcome = invoke(definition, call);
+    std::lock_guard lock{async_mutex_};
+    task.outcome.emplace(std::move(outcome));
+    async_done_.notify_all();
+  };
   try {
-    outcome.emplace(definition->run(call));
-  } catch (const std::bad_alloc&) {
-    outcome.emplace(node_failure{"torch.OutOfMemoryError", "Allocation on device"});
-  } catch (const std::exception& e) {
-    outcome.emplace(node_failure{"RuntimeError", e.what()});
+    task.thread = std::thread(body);
+  } catch (const std::system_error& e) {
+    actors::logger("worker")->warn("async node runs inline node_id={} error={}", node.id,
+                                   e.what());
+    body();
   }
-  if (!outcome->has_value()) {
-    if (outcome->error().is_interrupt()) {
+}
+
+bool fragment_run::collect(bool wait) {
+  std::vector<async_task*> finished;
+  {
+    std::unique_lock lock{async_mutex_};
+    auto any_done = [this] {
+      for (const auto& task : async_) {
+        if (task.outcome) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (wait) {
+      async_done_.wait(lock, any_done);
+    }
+    for (auto& task : async_) {
+      if (task.outcome) {
+        finished.push_back(&task);
+      }
+    }
+  }
+
+  // Conclude in launch order, so that a prompt's events do not depend on which
+  // thread the scheduler woke first.
+  bool ok = true;
+  for (auto* task : finished) {
+    if (task->thread.joinable()) {
+      task->thread.join();
+    }
+    if (ok) {
+      current_inputs_ = std::move(task->current_inputs);
+      ok = conclude(*task->node, *task->outcome);
+      if (ok) {
+        list_->complete(task->node->id);
+      }
+    }
+    async_.remove_if([task](const async_task& t) { return &t == task; });
+  }
+  return ok;
+}
+
+void fragment_run::drain() {
+  // TODO(#3): tell in-flight async nodes that the fragment already ended, so
+  // that they stop early; they finish their work now and it is discarded.
+  for (auto& task : async_) {
+    if (task.thread.joinable()) {
+      task.thread.join();
+    }
+  }
+  async_.clear();
+}
+
+bool fragment_run::conclude(const actors::prompt_node& node, node_outcome& outcome) {
+  if (!outcome.has_value()) {
+    if (outcome.error().is_interrupt()) {
       interrupt(node);
     } else {
-      fail(node, outcome->error());
+      fail(node, outcome.error());
     }
     return false;
   }
 
-  auto& result = outcome->value();
+  auto& result = outcome.value();
   executed_.push_back(node.id);
   auto key = keys_.at(node.id);
   if (key) {
@@ -235,7 +396,9 @@ void fragment_run::fail(const actors::prompt_node& node, const node_failure& fai
       {"node_id", node.id},
       {"node_type", node.class_type},
       {"executed", executed_},
-      {"exception_message", failure.message},
+      // ComfyUI sends "<exception>\n<tips>"; tips are empty but for
+      // out-of-memory errors.
+      {"exception_message", failure.message + "\n"},
       {"exception_type", failure.exception_type},
       {"traceback",
        json::array({"  File \"drover/worker/" + node.class_type + "\", in run\n"})},
@@ -251,6 +414,7 @@ void fragment_run::interrupt(const actors::prompt_node& node) {
 }
 
 fragment_report fragment_run::end() {
+  drain();
   report_.ended_ms = now_ms();
   report_.last_seq =
       env_.publish(actors::fragment_ended{report_.outcome, report_.detail});

@@ -30,13 +30,18 @@ struct fragment_report {
 /// §4.4, §4.6, §6): only the requested outputs and their ancestors run, in
 /// ComfyUI's order (`execution_list`); results are cached across prompts by
 /// input signature (`output_cache`); the interrupt flag is checked before each
-/// node; the first failure ends the fragment. Every event goes to the
-/// attempt's environment, from `fragment_started` to `fragment_ended`.
-/// One executor serves one execution thread; `run` is not reentrant.
+/// node; the first failure ends the fragment. Async nodes
+/// (`node_definition::is_async`) run on threads of their own while the
+/// executor keeps running other ready nodes; their results are taken in launch
+/// order, and the fragment ends only once every one of them returned. Every event goes to
+/// the attempt's environment, from `fragment_started` to `fragment_ended`. One executor
+/// serves one execution thread; `run` is not reentrant.
 class executor {
  public:
-  /// Borrows `registry`, which must outlive the executor.
-  explicit executor(const node_registry& registry) : registry_(registry) {}
+  /// Borrows `registry`, which must outlive the executor; `cache` says how
+  /// long results are kept across prompts.
+  explicit executor(const node_registry& registry, cache_options cache = {})
+      : registry_(registry), cache_(cache) {}
 
   /// Runs the nodes of `graph` that `outputs` need. Never throws.
   fragment_report run(const actors::prompt_graph& graph,

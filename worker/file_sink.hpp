@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "actors/result.hpp"
@@ -24,6 +25,13 @@ class file_sink {
   /// Stores `bytes` as `file`.
   virtual actors::result<void> put(const actors::store_file& file,
                                    std::string_view bytes) = 0;
+
+  /// The contents of `file` (an uploaded input, or an earlier output); fails
+  /// with errc::not_found when there is none. A sink that cannot read files
+  /// keeps this default, which finds none.
+  virtual actors::result<std::string> get(const actors::store_file& file) {
+    return actors::fail(actors::errc::not_found, "file not found: " + file.filename);
+  }
 };
 
 }  // namespace drover::worker

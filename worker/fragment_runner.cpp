@@ -6,12 +6,13 @@
 namespace drover::worker {
 
 fragment_runner::fragment_runner(const node_registry& registry, event_sink& events,
-                                 zmq::context_t& context, done_callback on_done)
+                                 zmq::context_t& context, done_callback on_done,
+                                 cache_options cache)
     : registry_(registry),
       events_(events),
       context_(context),
       on_done_(std::move(on_done)),
-      executor_(registry) {
+      executor_(registry, cache) {
   thread_ = std::thread{[this] {
     loop();
   }};

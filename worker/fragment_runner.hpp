@@ -32,7 +32,8 @@ class fragment_runner {
 
   /// Borrows `registry`, `events` and `context`; they must outlive the runner.
   fragment_runner(const node_registry& registry, event_sink& events,
-                  zmq::context_t& context, done_callback on_done);
+                  zmq::context_t& context, done_callback on_done,
+                  cache_options cache = {});
 
   /// Interrupts the running fragment and stops the thread; queued fragments
   /// are dropped (the coordinator requeues them when this worker leaves).

@@ -1,5 +1,7 @@
 #include "worker/image_nodes.hpp"
 
+#include <cmath>
+
 #include "worker/image_resize.hpp"
 #include "worker/node_call.hpp"
 
@@ -68,6 +70,28 @@ node_outcome scale_image(node_call& call) {
   return node_result{{std::move(out)}, nullptr};
 }
 
+// Python's round(): halves to even.
+std::int64_t py_round(double v) {
+  return static_cast<std::int64_t>(std::nearbyint(v));
+}
+
+node_outcome scale_image_by(node_call& call) {
+  DROVER_TRY(image, call.tensor_input("image"));
+  DROVER_TRY(method, call.string("upscale_method"));
+  DROVER_TRY(factor, call.number("scale_by"));
+  if (!(factor >= 0.01 && factor <= 8.0)) {
+    return node_failure{"ValueError", "scale_by must be within 0.01..8"};
+  }
+  if (image->rank() != 4) {
+    return node_failure{"ValueError",
+                        "image must be [B, H, W, C], got " + image->shape_string()};
+  }
+  auto width = py_round(static_cast<double>(image->dim(2)) * factor);
+  auto height = py_round(static_cast<double>(image->dim(1)) * factor);
+  DROVER_TRY(out, resize_image(*image, width, height, method, "disabled"));
+  return node_result{{std::move(out)}, nullptr};
+}
+
 node_definition empty_image_definition() {
   node_definition d;
   d.class_type = "EmptyImage";
@@ -112,12 +136,28 @@ node_definition scale_definition() {
   return d;
 }
 
+node_definition scale_by_definition() {
+  node_definition d;
+  d.class_type = "ImageScaleBy";
+  d.display_name = "Upscale Image By";
+  d.category = "image/upscaling";
+  d.required("image", "IMAGE")
+      .required("upscale_method",
+                json::array({"nearest-exact", "bilinear", "area", "bicubic", "lanczos"}))
+      .required("scale_by", "FLOAT",
+                {{"default", 1.0}, {"min", 0.01}, {"max", 8.0}, {"step", 0.01}})
+      .output("IMAGE");
+  d.run = scale_image_by;
+  return d;
+}
+
 }  // namespace
 
 actors::result<void> register_image_nodes(node_registry& registry) {
   DROVER_TRYV(registry.add(empty_image_definition()));
   DROVER_TRYV(registry.add(invert_definition()));
   DROVER_TRYV(registry.add(scale_definition()));
+  DROVER_TRYV(registry.add(scale_by_definition()));
   return actors::ok();
 }
 

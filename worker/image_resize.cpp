@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "worker/image_lanczos.hpp"
+
 namespace drover::worker {
 
 namespace {
@@ -106,11 +108,6 @@ actors::result<method_info> find_method(std::string_view method, std::int64_t in
   if (method == "area") {
     return method_info{area_taps, static_cast<std::size_t>((in + out - 1) / out + 1)};
   }
-  if (method == "lanczos") {
-    // TODO(#3): ComfyUI resizes through 8-bit PIL LANCZOS; port that filter.
-    return actors::fail(actors::errc::invalid_input,
-                        "upscale_method lanczos is not supported by this worker yet");
-  }
   return actors::fail(actors::errc::invalid_input,
                       "unknown upscale_method '" + std::string{method} + "'");
 }
@@ -143,6 +140,57 @@ window crop_window(std::int64_t w, std::int64_t h, std::int64_t tw, std::int64_t
   return win;
 }
 
+/// Resamples `count` rows (each `stride` floats apart) along x into `dst`.
+void resample_rows(const float* src, std::int64_t stride, std::int64_t count,
+                   std::int64_t channels, const taps& xs, std::int64_t width,
+                   float* dst) {
+  for (std::int64_t r = 0; r < count; ++r) {
+    const float* row = src + r * stride;
+    for (std::int64_t x = 0; x < width; ++x) {
+      const std::int64_t* index = &xs.index[x * xs.count];
+      const float* weight = &xs.weight[x * xs.count];
+      for (std::int64_t c = 0; c < channels; ++c) {
+        float sum = 0.0f;
+        for (std::size_t t = 0; t < xs.count; ++t) {
+          sum += weight[t] * row[index[t] * channels + c];
+        }
+        *dst++ = sum;
+      }
+    }
+  }
+}
+
+/// Combines rows of `row_len` floats along y into `height` output rows.
+void resample_columns(const float* rows, std::int64_t row_len, const taps& ys,
+                      std::int64_t height, float* dst) {
+  for (std::int64_t y = 0; y < height; ++y) {
+    float* out = dst + y * row_len;
+    std::fill(out, out + row_len, 0.0f);
+    for (std::size_t t = 0; t < ys.count; ++t) {
+      const float* row = rows + ys.index[y * ys.count + t] * row_len;
+      float w = ys.weight[y * ys.count + t];
+      for (std::int64_t i = 0; i < row_len; ++i) {
+        out[i] += w * row[i];
+      }
+    }
+  }
+}
+
+/// A copy of the `win` part of every image of the batch.
+actors::result<tensor_ptr> crop_image(const tensor& image, const window& win) {
+  const auto batch = image.dim(0), in_h = image.dim(1), in_w = image.dim(2),
+             c = image.dim(3);
+  DROVER_TRY(out, tensor::allocate({batch, win.height, win.width, c}));
+  float* dst = out->data();
+  for (std::int64_t b = 0; b < batch; ++b) {
+    for (std::int64_t y = 0; y < win.height; ++y) {
+      const float* row = image.data() + ((b * in_h + win.y + y) * in_w + win.x) * c;
+      dst = std::copy(row, row + win.width * c, dst);
+    }
+  }
+  return tensor_ptr{std::move(out)};
+}
+
 }  // namespace
 
 actors::result<tensor_ptr> resize_image(const tensor& image, std::int64_t width,
@@ -162,34 +210,28 @@ actors::result<tensor_ptr> resize_image(const tensor& image, std::int64_t width,
   if (win.width <= 0 || win.height <= 0) {
     return actors::fail(actors::errc::invalid_input, "crop leaves an empty image");
   }
+  if (method == "lanczos" && win.width == in_w && win.height == in_h) {
+    return lanczos_resize(image, width, height);
+  }
+  if (method == "lanczos") {
+    DROVER_TRY(cropped, crop_image(image, win));
+    return lanczos_resize(*cropped, width, height);
+  }
   DROVER_TRY(along_x, find_method(method, win.width, width));
   DROVER_TRY(along_y, find_method(method, win.height, height));
   auto xs = make_taps(along_x.build, along_x.count, win.width, width);
   auto ys = make_taps(along_y.build, along_y.count, win.height, height);
   DROVER_TRY(out, tensor::allocate({batch, height, width, channels}));
 
-  const float* src = image.data();
-  float* dst = out->data();
+  // torch sums each source row along x first, then the rows along y; doing
+  // all rows along x once keeps that order of operations, so the same floats.
+  std::vector<float> rows(win.height * width * channels);
   for (std::int64_t b = 0; b < batch; ++b) {
-    const float* plane = src + b * in_h * in_w * channels;
-    for (std::int64_t y = 0; y < height; ++y) {
-      for (std::int64_t x = 0; x < width; ++x) {
-        for (std::int64_t c = 0; c < channels; ++c) {
-          float sum = 0.0f;
-          for (std::size_t ty = 0; ty < ys.count; ++ty) {
-            auto row = win.y + ys.index[y * ys.count + ty];
-            float row_sum = 0.0f;
-            for (std::size_t tx = 0; tx < xs.count; ++tx) {
-              auto col = win.x + xs.index[x * xs.count + tx];
-              row_sum +=
-                  xs.weight[x * xs.count + tx] * plane[(row * in_w + col) * channels + c];
-            }
-            sum += ys.weight[y * ys.count + ty] * row_sum;
-          }
-          *dst++ = sum;
-        }
-      }
-    }
+    const float* plane =
+        image.data() + (b * in_h + win.y) * in_w * channels + win.x * channels;
+    resample_rows(plane, in_w * channels, win.height, channels, xs, width, rows.data());
+    resample_columns(rows.data(), width * channels, ys, height,
+                     out->data() + b * height * width * channels);
   }
   return tensor_ptr{std::move(out)};
 }

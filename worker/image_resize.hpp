@@ -12,8 +12,9 @@ namespace drover::worker {
 /// `comfy.utils.common_upscale` does: an optional centre crop to the target
 /// aspect ratio (`crop` = "disabled" or "center"), then torch's
 /// `interpolate` (align_corners=False, no antialiasing) for "nearest-exact",
-/// "bilinear", "bicubic" and "area". Fails with errc::invalid_input for an
-/// unknown method or crop, and for "lanczos", which is not implemented yet.
+/// "bilinear", "bicubic" and "area", or Pillow's LANCZOS on 8-bit images for
+/// "lanczos" (see lanczos_resize). Fails with errc::invalid_input for an
+/// unknown method or crop.
 actors::result<tensor_ptr> resize_image(const tensor& image, std::int64_t width,
                                         std::int64_t height, std::string_view method,
                                         std::string_view crop);

@@ -16,6 +16,17 @@ const char* category_key(input_category c) {
   return "required";
 }
 
+/// Merges `patch` into `target`: objects key by key, any other value replaces.
+void merge_into(json& target, const json& patch) {
+  if (!patch.is_object() || !target.is_object()) {
+    target = patch;
+    return;
+  }
+  for (const auto& [key, value] : patch.items()) {
+    merge_into(target[key], value);
+  }
+}
+
 }  // namespace
 
 node_definition& node_definition::required(std::string name, json type, json options) {
@@ -83,6 +94,7 @@ json node_definition::object_info() const {
   info["python_module"] = python_module;
   info["category"] = category;
   info["output_node"] = output_node;
+  merge_into(info, info_overrides);
   return info;
 }
 

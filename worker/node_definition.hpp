@@ -6,15 +6,24 @@
 #include <vector>
 
 #include "actors/json.hpp"
+#include "actors/result.hpp"
 #include "worker/node_value.hpp"
 
 namespace drover::worker {
 
 class node_call;
+class node_environment;
 
 /// Runs one node once. Called on a worker execution thread; must not keep
 /// references to the call after returning.
 using node_function = std::function<node_outcome(node_call&)>;
+
+/// ComfyUI's IS_CHANGED: given the node's constant inputs (an object by input
+/// name; linked inputs are null) and the prompt's environment, returns a value
+/// that joins the node's cache signature. A failure or a NaN result means the
+/// node always runs again. Called once per prompt, on the execution thread.
+using fingerprint_function =
+    std::function<actors::result<json>(const json& constants, node_environment& env)>;
 
 enum class input_category { required, optional, hidden };
 
@@ -43,6 +52,19 @@ struct node_definition {
   bool output_node = false;
   /// ComfyUI's NOT_IDEMPOTENT: the node id joins its cache signature.
   bool not_idempotent = false;
+  /// An async node (ComfyUI's `async def` FUNCTION): the executor runs it on a
+  /// thread of its own and keeps running other ready nodes of the prompt
+  /// meanwhile, so async nodes of one prompt overlap. Its function must be
+  /// safe to run concurrently with other nodes; it may report progress and
+  /// text but must not use `environment().files()`, which is not thread-safe.
+  bool is_async = false;
+  /// IS_CHANGED; empty for the classes that have none.
+  fingerprint_function fingerprint;
+  /// Fields merged over the generated object_info entry (objects merge key by
+  /// key, anything else replaces), for what the schema above cannot say:
+  /// ComfyUI's V3 nodes add `api_node`, `deprecated`, `experimental`,
+  /// `output_matchtypes`, a null `display_name`, hidden inputs as lists.
+  json info_overrides = json::object();
   node_function run;
 
   node_definition& required(std::string name, json type, json options = nullptr);

@@ -33,6 +33,12 @@ std::uint64_t output_cache::intern(const std::string& signature) {
 
 std::vector<std::optional<std::uint64_t>> output_cache::plan(
     const actors::prompt_graph& graph, const node_registry& registry) {
+  return plan(graph, registry, {});
+}
+
+std::vector<std::optional<std::uint64_t>> output_cache::plan(
+    const actors::prompt_graph& graph, const node_registry& registry,
+    const fingerprint_source& fingerprints) {
   const auto& nodes = graph.nodes();
   std::unordered_map<std::string_view, std::size_t> index;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -81,6 +87,12 @@ std::vector<std::optional<std::uint64_t>> output_cache::plan(
       if (keyed_by_node_id(definition)) {
         signature += node.id;
       }
+      if (fingerprints) {
+        // NaN never equals itself in ComfyUI: a signature no other can match.
+        auto changed = fingerprints(node);
+        signature += '\x1d';
+        signature += changed ? *changed : "always#" + std::to_string(next_unique_++);
+      }
       std::vector<const actors::node_input*> inputs;
       for (const auto& in : node.inputs) {
         inputs.push_back(&in);
@@ -109,22 +121,54 @@ std::vector<std::optional<std::uint64_t>> output_cache::plan(
     }
   }
 
-  // Keep only what this prompt can use (ComfyUI's classic cache policy).
+  evict(keys);
+  return keys;
+}
+
+void output_cache::evict(const std::vector<std::optional<std::uint64_t>>& keys) {
+  ++generation_;
   std::unordered_set<std::uint64_t> used;
   for (const auto& key : keys) {
     if (key) {
       used.insert(*key);
+      used_in_[*key] = generation_;
     }
   }
+  if (options_.policy == cache_policy::none) {
+    values_.clear();
+    used_in_.clear();
+  }
+
+  // ComfyUI's LRU cache drops the oldest generations first, never the results
+  // of the prompt about to run, until at most lru_size remain.
+  if (options_.policy == cache_policy::lru) {
+    while (values_.size() > options_.lru_size) {
+      std::uint64_t oldest = generation_;
+      for (const auto& entry : values_) {
+        oldest = std::min(oldest, used_in_[entry.first]);
+      }
+      if (oldest == generation_) {
+        break;
+      }
+      for (auto it = values_.begin(); it != values_.end();) {
+        it = used_in_[it->first] == oldest ? values_.erase(it) : std::next(it);
+      }
+    }
+  }
+
+  // Classic keeps only what this prompt can use; every policy forgets the
+  // signatures of results it no longer holds.
   for (auto it = numbers_.begin(); it != numbers_.end();) {
-    if (used.count(it->second) == 0) {
+    bool keep = used.count(it->second) != 0 ||
+                (options_.policy == cache_policy::lru && values_.count(it->second) != 0);
+    if (!keep) {
       values_.erase(it->second);
+      used_in_.erase(it->second);
       it = numbers_.erase(it);
     } else {
       ++it;
     }
   }
-  return keys;
 }
 
 const cached_output* output_cache::find(std::uint64_t key) const {
@@ -134,6 +178,7 @@ const cached_output* output_cache::find(std::uint64_t key) const {
 
 void output_cache::store(std::uint64_t key, cached_output value) {
   values_[key] = std::move(value);
+  used_in_[key] = generation_;
 }
 
 }  // namespace drover::worker

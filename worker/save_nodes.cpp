@@ -95,7 +95,7 @@ node_outcome save_images(node_call& call, const save_kind& kind) {
   if (images->rank() != 4) {
     return node_failure{"ValueError", "images must be [B, H, W, C]"};
   }
-  DROVER_TRY(path, resolve_save_path(prefix, images->dim(1), images->dim(2)));
+  DROVER_TRY(path, resolve_save_path(prefix, images->dim(2), images->dim(1)));
 
   auto& files = call.environment().files();
   const auto batch = images->dim(0);

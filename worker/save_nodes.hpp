@@ -20,8 +20,8 @@ const std::string& preview_prefix();
 /// ComfyUI's folder_paths.get_save_image_path: expands `%width%`, `%height%`,
 /// `%year%`… in `prefix`, normalises it and splits it into a subfolder and a
 /// file name prefix. Fails with errc::invalid_input when the result would
-/// leave the output folder. `width` and `height` are what ComfyUI passes
-/// (the image's second and first dimensions).
+/// leave the output folder. `width` and `height` are those of one image of
+/// the batch, as ComfyUI's SaveImage passes them.
 struct save_path {
   std::string subfolder;
   std::string filename;

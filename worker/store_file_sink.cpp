@@ -21,4 +21,8 @@ actors::result<void> store_file_sink::put(const actors::store_file& file,
   return client_->put(file, bytes);
 }
 
+actors::result<std::string> store_file_sink::get(const actors::store_file& file) {
+  return client_->get(file);
+}
+
 }  // namespace drover::worker

@@ -31,6 +31,7 @@ class store_file_sink final : public file_sink {
                                         std::uint32_t count) override;
   actors::result<void> put(const actors::store_file& file,
                            std::string_view bytes) override;
+  actors::result<std::string> get(const actors::store_file& file) override;
 
  private:
   std::string endpoint_;

@@ -15,6 +15,7 @@
 #include "worker/core_nodes.hpp"
 #include "worker/event_publisher.hpp"
 #include "worker/fragment_runner.hpp"
+#include "worker/testing_nodes.hpp"
 #include "worker/worker_actor.hpp"
 
 namespace drover::worker {
@@ -75,6 +76,17 @@ void connect_until_signal(caf::actor_system& system, const worker_options& optio
   }
 }
 
+cache_options cache_settings(const worker_options& options) {
+  cache_options cache;
+  if (options.cache_none) {
+    cache.policy = cache_policy::none;
+  } else if (options.cache_lru > 0) {
+    cache.policy = cache_policy::lru;
+    cache.lru_size = options.cache_lru;
+  }
+  return cache;
+}
+
 }  // namespace
 
 int run_worker(const worker_options& options) {
@@ -84,7 +96,13 @@ int run_worker(const worker_options& options) {
     log->error("node pack failed error={}", added.error().message);
     return 1;
   }
-  // TODO(#3): register the testing node pack when options.enable_testing_nodes.
+  if (options.enable_testing_nodes) {
+    if (auto added = register_testing_nodes(registry, options.testing_speed); !added) {
+      log->error("testing node pack failed error={}", added.error().message);
+      return 1;
+    }
+    log->info("testing nodes enabled speed={}", options.testing_speed);
+  }
 
   zmq::context_t context;
   event_publisher::options publish_options;
@@ -120,7 +138,8 @@ int run_worker(const worker_options& options) {
       fragment_runner runner{registry, *publisher.value(), context,
                              [worker](actors::fragment_done done) {
                                caf::anon_send(worker, std::move(done));
-                             }};
+                             },
+                             cache_settings(options)};
       link.runner = &runner;
       log->info("worker started worker_id={} name={} events={} replay={}",
                 hello.worker_id, hello.name, hello.events_endpoint,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "actors/endpoint.hpp"
@@ -12,6 +13,13 @@ struct worker_options {
   std::string name;            ///< human name; empty: "<host>-<pid>"
   std::string advertise_host;  ///< address peers reach this worker at; empty: detect
   bool enable_testing_nodes = false;
+  /// Speed of the simulated device the testing nodes run on: their waits last
+  /// their stated seconds divided by this (docs/testing-nodes.md). > 0.
+  double testing_speed = 1.0;
+  /// `--cache-lru N` (N > 0) keeps up to N results across prompts;
+  /// `--cache-none` reuses nothing; neither: ComfyUI's classic cache.
+  std::size_t cache_lru = 0;
+  bool cache_none = false;
   std::string log_level = "info";
 };
 

@@ -18,8 +18,10 @@ std::string make_data_dir() {
   return pattern;
 }
 
-cli::local_farm start_farm(const std::string& data_dir, std::uint32_t workers) {
+cli::local_farm start_farm(const std::string& data_dir, std::uint32_t workers,
+                           bool testing_nodes) {
   cli::local_farm_options options;
+  options.enable_testing_nodes = testing_nodes;
   options.binary = DROVER_BINARY;
   options.gateway_port = 0;
   options.workers = workers;
@@ -32,8 +34,8 @@ cli::local_farm start_farm(const std::string& data_dir, std::uint32_t workers) {
 
 }  // namespace
 
-farm_fixture::farm_fixture(std::uint32_t workers)
-    : data_dir_(make_data_dir()), farm_(start_farm(data_dir_, workers)) {
+farm_fixture::farm_fixture(std::uint32_t workers, bool testing_nodes)
+    : data_dir_(make_data_dir()), farm_(start_farm(data_dir_, workers, testing_nodes)) {
   const auto& endpoint = farm_.gateway_endpoint();
   auto colon = endpoint.rfind(':');
   host_ = endpoint.substr(0, colon);

@@ -15,7 +15,8 @@ namespace drover::test {
 
 class farm_fixture {
  public:
-  explicit farm_fixture(std::uint32_t workers = 2);
+  /// Starts `workers` workers, with drover's testing nodes when `testing_nodes`.
+  explicit farm_fixture(std::uint32_t workers = 2, bool testing_nodes = false);
   ~farm_fixture();
 
   cli::local_farm& farm() { return farm_; }

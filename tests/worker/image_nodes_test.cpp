@@ -126,9 +126,9 @@ TEST_CASE("ImageScale center crop cuts the wider side before scaling") {
   check_close(values_of(scale(r, "nearest-exact", row, 2, 1, "center")), {0.2f, 0.4f});
 }
 
-TEST_CASE("ImageScale refuses lanczos and unknown methods with a ValueError") {
+TEST_CASE("ImageScale refuses unknown methods with a ValueError") {
   node_runner r;
-  for (auto method : {"lanczos", "sideways"}) {
+  for (auto method : {"sideways", "bislerp"}) {
     auto out = scale(r, method, two_by_two(), 4, 4);
     REQUIRE(!out.has_value());
     CHECK(out.error().exception_type == "ValueError");
@@ -146,6 +146,11 @@ nlohmann::json comparable(const json& value) {
     if (at->is_object()) {
       at->erase("tooltip");
     }
+    // An upload input lists the files of the recording machine's input folder.
+    if (at->is_array() && at->size() == 2 && (*at)[0].is_array() &&
+        (*at)[1].is_object() && (*at)[1].value("image_upload", false)) {
+      (*at)[0] = nlohmann::json::array();
+    }
     if (at->is_structured()) {
       for (auto& child : *at) {
         stack.push_back(&child);
@@ -162,7 +167,7 @@ TEST_CASE("object_info of every native class equals ComfyUI's entry") {
   node_registry registry;
   REQUIRE(register_core_nodes(registry));
   auto ours = registry.object_info();
-  CHECK(ours.size() == 5);
+  CHECK(ours.size() >= 5);
   for (const auto& [name, entry] : ours.items()) {
     CAPTURE(name);
     REQUIRE(reference.contains(name));

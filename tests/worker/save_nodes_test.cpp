@@ -71,13 +71,14 @@ TEST_CASE("SaveImage writes a numbered PNG with the prompt and extra_pnginfo as 
 
 TEST_CASE("SaveImage puts a prefix with folders into a subfolder") {
   save_fixture f;
-  auto out = f.run("SaveImage", {{"images", test_image()},
-                                 {"filename_prefix", json("shots/./day1/cat_%width%")}});
+  auto out = f.run("SaveImage",
+                   {{"images", test_image()},
+                    {"filename_prefix", json("shots/./day1/cat_%width%x%height%")}});
   REQUIRE(out.has_value());
-  CHECK(out.value().ui["images"][0] == json{{"filename", "cat_1_00001_.png"},
+  CHECK(out.value().ui["images"][0] == json{{"filename", "cat_3x1_00001_.png"},
                                             {"subfolder", "shots/day1"},
                                             {"type", "output"}});
-  CHECK(f.files.files.count("output/shots/day1/cat_1_00001_.png") == 1);
+  CHECK(f.files.files.count("output/shots/day1/cat_3x1_00001_.png") == 1);
 }
 
 TEST_CASE("SaveImage refuses a prefix that leaves the output folder") {

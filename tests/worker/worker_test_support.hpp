@@ -56,6 +56,14 @@ class memory_files final : public file_sink {
     return actors::ok();
   }
 
+  actors::result<std::string> get(const actors::store_file& file) override {
+    auto found = files.find(file.type + "/" + file.subfolder + "/" + file.filename);
+    if (found == files.end()) {
+      return actors::fail(actors::errc::not_found, "file not found: " + file.filename);
+    }
+    return found->second;
+  }
+
   std::map<std::string, std::string> files;  ///< "type/subfolder/name" → bytes
 
  private:

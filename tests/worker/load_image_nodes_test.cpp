@@ -1,0 +1,206 @@
+#include "worker/load_image_nodes.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+
+#include <doctest/doctest.h>
+
+#include "worker/executor.hpp"
+#include "worker/node_call.hpp"
+#include "worker/png_codec.hpp"
+#include "worker_test_support.hpp"
+
+namespace drover::worker {
+namespace {
+
+/// An executor over LoadImage, LoadImageMask and a counting fingerprint node,
+/// with uploaded inputs kept in memory.
+struct load_fixture {
+  node_registry registry;
+  testing::recording_sink events;
+  testing::memory_files files;
+  std::atomic<bool> interrupt{false};
+  std::unique_ptr<executor> exec;
+  int fingerprints = 0;
+  int runs = 0;
+  json fingerprint_result = "same";
+  json seen_constants;
+
+  load_fixture() {
+    REQUIRE(register_load_image_nodes(registry));
+    node_definition d;
+    d.class_type = "Fingerprinted";
+    d.required("a", "INT").required("b", "INT").output("INT");
+    d.fingerprint = [this](const json& constants,
+                           node_environment&) -> actors::result<json> {
+      ++fingerprints;
+      seen_constants = constants;
+      if (fingerprint_result.is_null()) {
+        return actors::fail(actors::errc::io_failure, "cannot fingerprint");
+      }
+      return fingerprint_result;
+    };
+    d.run = [this](node_call& call) -> node_outcome {
+      ++runs;
+      DROVER_TRY(a, call.integer("a"));
+      return node_result{{json(a)}, nullptr};
+    };
+    REQUIRE(registry.add(std::move(d)));
+    exec = std::make_unique<executor>(registry);
+  }
+
+  fragment_report run(const json& prompt, std::vector<std::string> outputs) {
+    auto graph = actors::prompt_graph::parse(prompt);
+    REQUIRE(graph);
+    attempt_environment env{{"p", 0, 0}, prompt, nullptr, files, events, interrupt};
+    return exec->run(graph.value(), outputs, env);
+  }
+
+  void upload(const std::string& name, const pixels8& image,
+              const std::string& subfolder = {}) {
+    auto png = encode_png(image, {}, 1);
+    REQUIRE(png);
+    files.files["input/" + subfolder + "/" + name] = png.value();
+  }
+
+  /// Runs `class_type` directly on `inputs`.
+  node_outcome call(const char* class_type, node_call::input_list inputs) {
+    attempt_environment env{{"p", 0, 0}, json::object(), nullptr,
+                            files,       events,         interrupt};
+    const auto* definition = registry.find(class_type);
+    REQUIRE(definition != nullptr);
+    node_call c{*definition, "1", std::move(inputs), env};
+    return definition->run(c);
+  }
+};
+
+/// A 2×1 RGBA image: an opaque red pixel and a half-transparent grey one.
+pixels8 two_pixels(std::uint8_t second_alpha = 128) {
+  return pixels8{2, 1, 4, {255, 0, 0, 255, 100, 100, 100, second_alpha}};
+}
+
+json load_prompt(const char* name) {
+  return {{"1", {{"class_type", "LoadImage"}, {"inputs", {{"image", name}}}}}};
+}
+
+bool contains(const std::vector<std::string>& ids, const char* id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+const tensor& tensor_of(const node_value& value) {
+  return *std::get<tensor_ptr>(value);
+}
+
+TEST_CASE("LoadImage gives the image and one minus its alpha as the mask") {
+  load_fixture f;
+  f.upload("a.png", two_pixels());
+  auto out = f.call("LoadImage", {{"image", json("a.png")}});
+  REQUIRE(out.has_value());
+  const auto& image = tensor_of(out.value().outputs.at(0));
+  const auto& mask = tensor_of(out.value().outputs.at(1));
+  CHECK(image.shape() == std::vector<std::int64_t>{1, 1, 2, 3});
+  CHECK(mask.shape() == std::vector<std::int64_t>{1, 1, 2});
+  CHECK(image.data()[0] == 1.0f);
+  CHECK(image.data()[1] == 0.0f);
+  CHECK(image.data()[3] == doctest::Approx(100 / 255.0));
+  CHECK(mask.data()[0] == 0.0f);
+  CHECK(mask.data()[1] == doctest::Approx(1.0 - 128 / 255.0));
+}
+
+TEST_CASE("LoadImage of an image without alpha gives ComfyUI's 64x64 empty mask") {
+  load_fixture f;
+  f.upload("rgb.png", pixels8{1, 1, 3, {10, 20, 30}});
+  auto out = f.call("LoadImage", {{"image", json("rgb.png")}});
+  REQUIRE(out.has_value());
+  const auto& mask = tensor_of(out.value().outputs.at(1));
+  CHECK(mask.shape() == std::vector<std::int64_t>{1, 64, 64});
+  CHECK(mask.data()[0] == 0.0f);
+}
+
+TEST_CASE("LoadImageMask picks a channel and inverts alpha") {
+  load_fixture f;
+  f.upload("m.png", two_pixels(0), "sub");
+  auto red = f.call("LoadImageMask",
+                    {{"image", json("sub/m.png [input]")}, {"channel", json("red")}});
+  REQUIRE(red.has_value());
+  CHECK(tensor_of(red.value().outputs.at(0)).data()[0] == 1.0f);
+  auto alpha =
+      f.call("LoadImageMask", {{"image", json("sub/m.png")}, {"channel", json("alpha")}});
+  REQUIRE(alpha.has_value());
+  CHECK(tensor_of(alpha.value().outputs.at(0)).data()[0] == 0.0f);
+  CHECK(tensor_of(alpha.value().outputs.at(0)).data()[1] == 1.0f);
+}
+
+TEST_CASE("LoadImage of a missing or non-PNG file fails with a clear error") {
+  load_fixture f;
+  auto missing = f.call("LoadImage", {{"image", json("none.png")}});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().exception_type == "FileNotFoundError");
+
+  f.files.files["input//text.png"] = "not an image";
+  auto garbage = f.call("LoadImage", {{"image", json("text.png")}});
+  REQUIRE_FALSE(garbage.has_value());
+  CHECK(garbage.error().exception_type == "ValueError");
+
+  auto escape = f.call("LoadImage", {{"image", json("../../etc/passwd")}});
+  CHECK_FALSE(escape.has_value());
+}
+
+TEST_CASE("LoadImage runs again when its file changed and is cached when it did not") {
+  load_fixture f;
+  f.upload("a.png", two_pixels());
+  auto first = f.run(load_prompt("a.png"), {"1"});
+  REQUIRE(first.outcome == actors::fragment_outcome::success);
+  CHECK_FALSE(contains(first.cached_nodes, "1"));
+
+  auto same = f.run(load_prompt("a.png"), {"1"});
+  CHECK(contains(same.cached_nodes, "1"));
+
+  f.upload("a.png", two_pixels(7));
+  auto changed = f.run(load_prompt("a.png"), {"1"});
+  REQUIRE(changed.outcome == actors::fragment_outcome::success);
+  CHECK_FALSE(contains(changed.cached_nodes, "1"));
+}
+
+json fingerprinted_prompt() {
+  return {{"1", {{"class_type", "Fingerprinted"}, {"inputs", {{"a", 1}, {"b", 2}}}}},
+          {"2",
+           {{"class_type", "Fingerprinted"},
+            {"inputs", {{"a", json::array({"1", 0})}, {"b", 5}}}}}};
+}
+
+TEST_CASE("IS_CHANGED is called once per node with constant inputs only") {
+  load_fixture f;
+  auto report = f.run(fingerprinted_prompt(), {"2"});
+  REQUIRE(report.outcome == actors::fragment_outcome::success);
+  CHECK(f.fingerprints == 2);
+  CHECK(f.runs == 2);
+  // Node 2's link arrives as null, as ComfyUI passes None.
+  CHECK(f.seen_constants.at("b") == 5);
+  CHECK(f.seen_constants.at("a").is_null());
+
+  f.run(fingerprinted_prompt(), {"2"});
+  CHECK(f.runs == 2);  // same fingerprint: both cached
+  CHECK(f.fingerprints == 4);
+
+  f.fingerprint_result = "other";
+  f.run(fingerprinted_prompt(), {"2"});
+  CHECK(f.runs == 4);
+}
+
+TEST_CASE("an IS_CHANGED of NaN or a failing one makes the node run every time") {
+  load_fixture f;
+  f.fingerprint_result = std::numeric_limits<double>::quiet_NaN();
+  f.run(fingerprinted_prompt(), {"2"});
+  f.run(fingerprinted_prompt(), {"2"});
+  CHECK(f.runs == 4);
+
+  f.fingerprint_result = nullptr;  // the fingerprint fails
+  auto report = f.run(fingerprinted_prompt(), {"2"});
+  CHECK(report.outcome == actors::fragment_outcome::success);
+  CHECK(f.runs == 6);
+}
+
+}  // namespace
+}  // namespace drover::worker

@@ -1,0 +1,182 @@
+#include "worker/load_image_nodes.hpp"
+
+#include <cstdio>
+#include <functional>
+
+#include "worker/node_call.hpp"
+#include "worker/png_codec.hpp"
+
+namespace drover::worker {
+
+namespace {
+
+/// ComfyUI's annotated file name: "sub/name.png [output]" names a file of the
+/// output folder; without an annotation the file is an input.
+actors::result<actors::store_file> annotated_file(std::string name) {
+  actors::store_file file;
+  file.type = "input";
+  for (const char* type : {"input", "output", "temp"}) {
+    auto suffix = std::string{" ["} + type + "]";
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      file.type = type;
+      name.resize(name.size() - suffix.size());
+      break;
+    }
+  }
+  auto slash = name.find_last_of('/');
+  if (slash != std::string::npos) {
+    file.subfolder = name.substr(0, slash);
+    name.erase(0, slash + 1);
+  }
+  file.filename = std::move(name);
+  DROVER_TRYV(actors::check_store_file(file));
+  return file;
+}
+
+actors::result<std::string> read_input(node_environment& env, const json& image) {
+  if (!image.is_string()) {
+    return actors::fail(actors::errc::invalid_input, "image must be a file name");
+  }
+  DROVER_TRY(file, annotated_file(image.get<std::string>()));
+  return env.files().get(file);
+}
+
+/// IS_CHANGED of both classes: a hash of the file's bytes.
+actors::result<json> file_fingerprint(const json& constants, node_environment& env) {
+  DROVER_TRY(bytes, read_input(env, constants.value("image", json{})));
+  char text[40];
+  std::snprintf(text, sizeof text, "%zu:%016zx", bytes.size(),
+                std::hash<std::string>{}(bytes));
+  return json(text);
+}
+
+actors::result<pixels8> load_png(node_call& call) {
+  DROVER_TRY(name, call.string("image"));
+  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  auto decoded = decode_png(bytes);
+  if (!decoded) {
+    // TODO(#3): JPEG, WebP and the other formats Pillow opens.
+    return actors::fail(actors::errc::invalid_input,
+                        "cannot identify image file '" + name +
+                            "' (drover reads PNG only): " + decoded.error().message);
+  }
+  return std::move(decoded.value().image);
+}
+
+/// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.
+void rgba_at(const pixels8& p, std::size_t i, std::uint8_t out[4]) {
+  const std::uint8_t* px = p.data.data() + i * p.channels;
+  switch (p.channels) {
+    case 1:
+      out[0] = out[1] = out[2] = px[0], out[3] = 255;
+      break;
+    case 2:
+      out[0] = out[1] = out[2] = px[0], out[3] = px[1];
+      break;
+    case 3:
+      out[0] = px[0], out[1] = px[1], out[2] = px[2], out[3] = 255;
+      break;
+    default:
+      out[0] = px[0], out[1] = px[1], out[2] = px[2], out[3] = px[3];
+      break;
+  }
+}
+
+bool has_alpha(const pixels8& p) {
+  return p.channels == 2 || p.channels == 4;
+}
+
+float unit(std::uint8_t v) {
+  return static_cast<float>(v) / 255.0f;
+}
+
+node_outcome load_image(node_call& call) {
+  DROVER_TRY(png, load_png(call));
+  auto h = static_cast<std::int64_t>(png.height),
+       w = static_cast<std::int64_t>(png.width);
+  DROVER_TRY(image, tensor::allocate({1, h, w, 3}));
+
+  // Without alpha ComfyUI's mask is a 64×64 zero mask, whatever the image size.
+  bool alpha = has_alpha(png);
+  DROVER_TRY(mask, alpha ? tensor::allocate({1, h, w}) : tensor::allocate({1, 64, 64}));
+  std::uint8_t rgba[4];
+  auto pixels = static_cast<std::size_t>(h * w);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    rgba_at(png, i, rgba);
+    for (int c = 0; c < 3; ++c) {
+      image->data()[i * 3 + c] = unit(rgba[c]);
+    }
+    if (alpha) {
+      mask->data()[i] = 1.0f - unit(rgba[3]);
+    }
+  }
+  if (!alpha) {
+    std::fill(mask->data(), mask->data() + mask->size(), 0.0f);
+  }
+  return node_result{{tensor_ptr{std::move(image)}, tensor_ptr{std::move(mask)}},
+                     nullptr};
+}
+
+node_outcome load_image_mask(node_call& call) {
+  DROVER_TRY(channel, call.string("channel"));
+  static const std::string channels[] = {"red", "green", "blue", "alpha"};
+  int pick = -1;
+  for (int c = 0; c < 4; ++c) {
+    pick = channel == channels[c] ? c : pick;
+  }
+  if (pick < 0) {
+    return node_failure{"ValueError", "channel must be alpha, red, green or blue"};
+  }
+  DROVER_TRY(png, load_png(call));
+  auto h = static_cast<std::int64_t>(png.height),
+       w = static_cast<std::int64_t>(png.width);
+  DROVER_TRY(mask, tensor::allocate({1, h, w}));
+  std::uint8_t rgba[4];
+  auto pixels = static_cast<std::size_t>(h * w);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    rgba_at(png, i, rgba);
+    float v = unit(rgba[pick]);
+    mask->data()[i] = pick == 3 ? 1.0f - v : v;
+  }
+  return node_result{{tensor_ptr{std::move(mask)}}, nullptr};
+}
+
+node_definition load_image_definition() {
+  node_definition d;
+  d.class_type = "LoadImage";
+  d.display_name = "Load Image";
+  d.category = "image";
+  // The choices are the farm's uploaded inputs, which a worker does not list;
+  // the coordinator checks that the file exists (prompt_validator).
+  // TODO(#3): list the input folder's images in GET /object_info.
+  d.required("image", json::array(), {{"image_upload", true}})
+      .output("IMAGE")
+      .output("MASK");
+  d.fingerprint = file_fingerprint;
+  d.run = load_image;
+  return d;
+}
+
+node_definition load_image_mask_definition() {
+  node_definition d;
+  d.class_type = "LoadImageMask";
+  d.display_name = "Load Image (as Mask)";
+  d.category = "mask";
+  d.required("image", json::array(), {{"image_upload", true}})
+      .required("channel", json::array({"alpha", "red", "green", "blue"}))
+      .output("MASK");
+  d.fingerprint = file_fingerprint;
+  d.run = load_image_mask;
+  return d;
+}
+
+}  // namespace
+
+actors::result<void> register_load_image_nodes(node_registry& registry) {
+  DROVER_TRYV(registry.add(load_image_definition()));
+  DROVER_TRYV(registry.add(load_image_mask_definition()));
+  return actors::ok();
+}
+
+}  // namespace drover::worker

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "actors/result.hpp"
+#include "worker/node_registry.hpp"
+
+namespace drover::worker {
+
+/// Registers LoadImage and LoadImageMask (ComfyUI's nodes.py): they read an
+/// uploaded file from the result store's `input` folder (or `output`/`temp`
+/// with ComfyUI's " [output]" annotation) through the node environment's file
+/// sink, and fingerprint its bytes (IS_CHANGED) so that a changed file runs
+/// them again. PNG only for now; another format fails with a ValueError.
+actors::result<void> register_load_image_nodes(node_registry& registry);
+
+}  // namespace drover::worker
