@@ -38,7 +38,7 @@ function(drover_add_test_suite)
     get_filename_component(file "${source}" NAME)
     set(test_name "${arg_NAME}/${stem}")
     add_test(NAME ${test_name}
-             COMMAND ${target} --source-file=*${file} --no-version --force-colors=0)
+             COMMAND ${target} --source-file=*/${file} --no-version --force-colors=0)
     set_tests_properties(${test_name} PROPERTIES TIMEOUT ${arg_TIMEOUT}
                          LABELS "${arg_NAME};${arg_LABELS}")
   endforeach()

@@ -7,41 +7,11 @@
 #include "worker/node_call.hpp"
 #include "worker/python_json.hpp"
 #include "worker/save_nodes.hpp"
+#include "worker/saved_image.hpp"
 
 namespace drover::worker {
 
 namespace {
-
-/// Image `index` of [B, H, W, C] as 8-bit pixels, as ComfyUI converts to PIL:
-/// clip(255 * x, 0, 255) truncated.
-pixels8 frame_pixels(const tensor& images, std::int64_t index) {
-  pixels8 out;
-  out.height = static_cast<std::uint32_t>(images.dim(1));
-  out.width = static_cast<std::uint32_t>(images.dim(2));
-  out.channels = static_cast<std::uint32_t>(images.dim(3));
-  const std::size_t count = std::size_t{out.width} * out.height * out.channels;
-  out.data.resize(count);
-  const float* in = images.data() + static_cast<std::size_t>(index) * count;
-  for (std::size_t i = 0; i < count; ++i) {
-    float v = 255.0f * in[i];
-    v = v > 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f;  // NaN becomes 0
-    out.data[i] = static_cast<std::uint8_t>(v);
-  }
-  return out;
-}
-
-std::vector<png_text> comf_metadata(node_environment& env) {
-  std::vector<png_text> comf;
-  if (env.prompt().is_object() && !env.prompt().empty()) {
-    comf.emplace_back("prompt", python_json_dumps(env.prompt()));
-  }
-  if (env.extra_pnginfo().is_object()) {
-    for (const auto& [key, value] : env.extra_pnginfo().items()) {
-      comf.emplace_back(key, python_json_dumps(value));
-    }
-  }
-  return comf;
-}
 
 node_outcome save_animated_png(node_call& call) {
   DROVER_TRY(images, call.tensor_input("images"));
@@ -63,9 +33,10 @@ node_outcome save_animated_png(node_call& call) {
   std::vector<apng_frame> frames;
   const auto delay = static_cast<std::uint32_t>(1000.0 / fps);
   for (std::int64_t b = 0; b < images->dim(0); ++b) {
-    frames.push_back({frame_pixels(*images, b), delay});
+    DROVER_TRY(pixels, to_pixels(*images, b));
+    frames.push_back({std::move(pixels), delay});
   }
-  DROVER_TRY(png, encode_apng(frames, comf_metadata(env), static_cast<int>(level)));
+  DROVER_TRY(png, encode_apng(frames, prompt_metadata(env), static_cast<int>(level)));
 
   char number[32];
   std::snprintf(number, sizeof number, "_%05llu_.png",

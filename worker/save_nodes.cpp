@@ -7,6 +7,7 @@
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/python_json.hpp"
+#include "worker/saved_image.hpp"
 
 namespace drover::worker {
 
@@ -48,42 +49,6 @@ std::string expand_variables(std::string prefix, std::int64_t width,
   return prefix;
 }
 
-/// 8-bit pixels of image `index` of a [B, H, W, C] tensor, as ComfyUI makes
-/// them: `np.clip(255. * x, 0, 255).astype(np.uint8)`, truncating.
-actors::result<pixels8> to_pixels(const tensor& images, std::int64_t index) {
-  if (images.rank() != 4 || images.dim(3) < 1 || images.dim(3) > 4) {
-    return actors::fail(
-        actors::errc::invalid_input,
-        "Cannot handle this data type: image shape " + images.shape_string());
-  }
-  pixels8 out;
-  out.height = static_cast<std::uint32_t>(images.dim(1));
-  out.width = static_cast<std::uint32_t>(images.dim(2));
-  out.channels = static_cast<std::uint32_t>(images.dim(3));
-  const std::size_t count = std::size_t{out.width} * out.height * out.channels;
-  out.data.resize(count);
-  const float* in = images.data() + static_cast<std::size_t>(index) * count;
-  for (std::size_t i = 0; i < count; ++i) {
-    float v = 255.0f * in[i];
-    v = v > 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f;  // NaN becomes 0
-    out.data[i] = static_cast<std::uint8_t>(v);
-  }
-  return out;
-}
-
-std::vector<png_text> metadata(node_environment& env) {
-  std::vector<png_text> text;
-  if (!env.prompt().is_null()) {
-    text.emplace_back("prompt", python_json_dumps(env.prompt()));
-  }
-  if (env.extra_pnginfo().is_object()) {
-    for (const auto& [key, value] : env.extra_pnginfo().items()) {
-      text.emplace_back(key, python_json_dumps(value));
-    }
-  }
-  return text;
-}
-
 node_outcome save_images(node_call& call, const save_kind& kind) {
   DROVER_TRY(images, call.tensor_input("images"));
   std::string prefix = "ComfyUI";
@@ -102,7 +67,7 @@ node_outcome save_images(node_call& call, const save_kind& kind) {
   actors::store_file folder{kind.type, path.subfolder, {}};
   DROVER_TRY(counter,
              files.reserve(folder, path.filename, static_cast<std::uint32_t>(batch)));
-  auto text = metadata(call.environment());
+  auto text = prompt_metadata(call.environment());
 
   json results = json::array();
   for (std::int64_t b = 0; b < batch; ++b) {
