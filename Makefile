@@ -17,7 +17,7 @@ up: build
 	$(BUILD_DIR)/cli/drover up --workers $(WORKERS) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+	cd $(BUILD_DIR) && ctest --output-on-failure --repeat after-timeout:2
 
 deps:
 	@bash deploy/install-deps.sh

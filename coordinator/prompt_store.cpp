@@ -126,7 +126,7 @@ result<std::vector<queued_prompt>> prompt_store::load_queue() {
 }
 
 result<void> prompt_store::enqueue(queued_prompt& p) {
-  // TODO(#2): group the commits of concurrent submissions into one transaction
+  // TODO(#5): group the commits of concurrent submissions into one transaction
   // (design.md), so that fsync does not cap the submission rate.
   return db_.transaction([&]() -> result<void> {
     DROVER_TRY(

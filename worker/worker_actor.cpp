@@ -78,7 +78,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
       },
       [self, log](actors::fragment_done& done) {
         if (!self->state.coordinator) {
-          // TODO(#2): keep results of attempts that end while disconnected.
+          // TODO(#5): keep results of attempts that end while disconnected.
           log->warn("fragment_done lost, coordinator down prompt_id={} attempt={}",
                     done.prompt_id, done.attempt);
           return;

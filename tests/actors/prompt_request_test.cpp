@@ -43,7 +43,8 @@ TEST_CASE("client_id is copied into extra_data and credentials are set apart") {
 
 TEST_CASE("number, front and partial_execution_targets are read as ComfyUI reads them") {
   auto parsed = parse_prompt_request(
-      R"({"prompt": {}, "number": "12.5", "front": 1, "partial_execution_targets": ["9", 4]})");
+      R"({"prompt": {}, "number": "12.5", "front": 1,
+          "partial_execution_targets": ["9", 4]})");
   REQUIRE(parsed.has_value());
   CHECK(parsed.value().number == std::optional<double>{12.5});
   CHECK(parsed.value().front);

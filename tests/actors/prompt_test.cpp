@@ -13,9 +13,11 @@ prompt_graph parse_ok(const char* text) {
 
 TEST_CASE("a prompt keeps its nodes and inputs in the order they were sent") {
   auto graph = parse_ok(R"({
-    "9": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "x"}},
+    "9": {"class_type": "SaveImage",
+          "inputs": {"images": ["2", 0], "filename_prefix": "x"}},
     "1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64}},
-    "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}, "_meta": {"title": "Inv"}}
+    "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]},
+          "_meta": {"title": "Inv"}}
   })");
   REQUIRE(graph.nodes().size() == 3);
   CHECK(graph.nodes()[0].id == "9");
@@ -29,7 +31,8 @@ TEST_CASE("a prompt keeps its nodes and inputs in the order they were sent") {
 
 TEST_CASE("links are recognised by ComfyUI's shape: a string id and a number") {
   auto graph = parse_ok(R"({"2": {"class_type": "X", "inputs": {
-      "a": ["1", 0], "b": ["1", 2.0], "c": [1, 0], "d": ["1", 0, 3], "e": ["1", "0"]}}})");
+      "a": ["1", 0], "b": ["1", 2.0], "c": [1, 0],
+      "d": ["1", 0, 3], "e": ["1", "0"]}}})");
   const auto& node = *graph.find("2");
   REQUIRE(node.input("a")->is_link());
   CHECK(node.input("a")->source->node_id == "1");

@@ -145,7 +145,8 @@ TEST_CASE("partial_execution_targets keep only the named outputs") {
     "1": {"class_type": "EmptyImage",
           "inputs": {"batch_size": 1, "color": 0, "height": 8, "width": 8}},
     "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}},
-    "3": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}})");
+    "3": {"class_type": "SaveImage",
+          "inputs": {"images": ["1", 0], "filename_prefix": "x"}}})");
   auto only_three = validate(prompt, std::vector<std::string>{"3", "1"});
   REQUIRE(only_three);
   CHECK(only_three.value().outputs == std::vector<std::string>{"3"});

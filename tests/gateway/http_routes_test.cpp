@@ -228,9 +228,9 @@ TEST_CASE("a port already taken makes start fail with a reason") {
 
 TEST_CASE("interrupt with a clientId interrupts only that client's running prompts") {
   server_fixture f;
-  f.coordinator.queue_json =
-      R"({"queue_running":[[1,"pa",{},{"client_id":"a"},[]],[2,"pb",{},{"client_id":"b"},[]]],)"
-      R"("queue_pending":[[3,"pa2",{},{"client_id":"a"},[]]]})";
+  f.coordinator.queue_json = R"({"queue_running":[[1,"pa",{},{"client_id":"a"},[]],)"
+                             R"([2,"pb",{},{"client_id":"b"},[]]],)"
+                             R"("queue_pending":[[3,"pa2",{},{"client_id":"a"},[]]]})";
   CHECK(test::http_call(f.port, "POST", "/interrupt?clientId=a").status == 200);
   CHECK(test::http_call(f.port, "POST", "/interrupt?clientId=nobody").status == 200);
   // A prompt id in the body wins over the client.

@@ -165,7 +165,8 @@ TEST_CASE("LoadLatent refuses a missing file and hostile bytes without crashing"
       std::string("\x40\0\0\0\0\0\0\0", 8) +
           R"({"latent_tensor":{"dtype":"F32","shape":[1,1,1,9],"data_offsets":[0,4]}})",
       std::string("\x4a\0\0\0\0\0\0\0", 8) +
-          R"({"latent_tensor":{"dtype":"F32","shape":[1,1,1,1],"data_offsets":[0,99999]}})"};
+          R"({"latent_tensor":{"dtype":"F32","shape":[1,1,1,1],)"
+          R"("data_offsets":[0,99999]}})"};
   for (std::size_t i = 0; i < hostile.size(); ++i) {
     CAPTURE(i);
     REQUIRE(r.files.put({"input", "", "bad.latent"}, hostile[i]));

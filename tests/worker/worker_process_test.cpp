@@ -147,7 +147,19 @@ TEST_CASE("a worker joins its coordinator, runs a fragment and stops on SIGTERM"
   stopper.send();
   REQUIRE(exit_code.wait_for(20s) == std::future_status::ready);
   CHECK(exit_code.get() == 0);
+
+  // Take the stand-in down and wait for it, so that the actor system's
+  // destructor finds nothing of the test's still running.
+  // TODO(#5): about one run in fifty under heavy load, the destructor of this
+  // test's actor system still waits forever after the worker's system in the
+  // same process went down (seen with gdb: ~actor_system in
+  // await_running_count_equal); `make test` reruns a test that times out
+  // once. Drop that rerun once the cause is found.
+  system.middleman().unpublish(coordinator, *port);
+  caf::scoped_actor self{system};
+  self->monitor(coordinator);
   caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
 }
 
 }  // namespace
