@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/http_server.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 
 namespace drover::gateway {
@@ -19,25 +20,13 @@ const std::string tiny_png = std::string(
     "\0\0\0\0IEND\xae\x42\x60\x82",
     67);
 
-struct server_fixture {
-  server_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    options.max_upload_bytes = 4096;
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
-  }
-
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
+/// A small upload limit, so that the 413 test stays small.
+struct routes_fixture : test::server_fixture {
+  routes_fixture() : test::server_fixture{4096} {}
 };
 
 TEST_CASE("a valid prompt is submitted and answered with its id and number") {
-  server_fixture f;
+  routes_fixture f;
   f.coordinator.next_reply = actors::submit_reply{true, "", "7", "{}", ""};
   auto r = test::http_call(f.port, "POST", "/prompt",
                            R"({"prompt":{"1":{"class_type":"X","inputs":{}}},
@@ -56,7 +45,7 @@ TEST_CASE("a valid prompt is submitted and answered with its id and number") {
 }
 
 TEST_CASE("a body without prompt is refused with ComfyUI's no_prompt error") {
-  server_fixture f;
+  routes_fixture f;
   auto r = test::http_call(f.port, "POST", "/prompt", R"({"client_id":"c1"})");
   CHECK(r.status == 400);
   auto body = plain_json::parse(r.body);
@@ -66,7 +55,7 @@ TEST_CASE("a body without prompt is refused with ComfyUI's no_prompt error") {
 }
 
 TEST_CASE("a prompt the coordinator rejects is answered 400 with its rejection") {
-  server_fixture f;
+  routes_fixture f;
   f.coordinator.next_reply.accepted = false;
   f.coordinator.next_reply.rejection_json =
       R"({"error":{"type":"prompt_no_outputs","message":"Prompt has no outputs",)"
@@ -77,14 +66,14 @@ TEST_CASE("a prompt the coordinator rejects is answered 400 with its rejection")
 }
 
 TEST_CASE("malformed JSON on /prompt gets a JSON error, not a crash") {
-  server_fixture f;
+  routes_fixture f;
   auto r = test::http_call(f.port, "POST", "/prompt", "{\"prompt\": [1, 2");
   CHECK(r.status == 400);
   CHECK(plain_json::parse(r.body).contains("error"));
 }
 
 TEST_CASE("every route is also served under /api") {
-  server_fixture f;
+  routes_fixture f;
   for (const char* target : {"/prompt", "/api/prompt"}) {
     auto r = test::http_call(f.port, "GET", target);
     CHECK(r.status == 200);
@@ -96,21 +85,21 @@ TEST_CASE("every route is also served under /api") {
 }
 
 TEST_CASE("an unknown path is 404 and a wrong method on a known one 405") {
-  server_fixture f;
+  routes_fixture f;
   CHECK(test::http_call(f.port, "GET", "/no/such/route").status == 404);
   CHECK(test::http_call(f.port, "GET", "/api/nothing").status == 404);
   CHECK(test::http_call(f.port, "GET", "/interrupt").status == 405);
 }
 
 TEST_CASE("a body over the upload limit is refused with 413") {
-  server_fixture f;
+  routes_fixture f;
   auto r = test::http_call(f.port, "POST", "/prompt", std::string(10000, 'x'));
   CHECK(r.status == 413);
   CHECK(f.coordinator.submitted.empty());
 }
 
 TEST_CASE("a cross-origin request to a loopback host is refused with 403") {
-  server_fixture f;
+  routes_fixture f;
   auto r = test::http_call(f.port, "GET", "/prompt", "",
                            {{"Origin", "http://evil.example.com"}});
   CHECK(r.status == 403);
@@ -121,7 +110,7 @@ TEST_CASE("a cross-origin request to a loopback host is refused with 403") {
 }
 
 TEST_CASE("interrupt tolerates an empty or invalid body and passes a prompt id on") {
-  server_fixture f;
+  routes_fixture f;
   CHECK(test::http_call(f.port, "POST", "/interrupt").status == 200);
   CHECK(test::http_call(f.port, "POST", "/interrupt", "not json").status == 200);
   CHECK(test::http_call(f.port, "POST", "/interrupt", R"({"prompt_id":"p9"})").status ==
@@ -133,7 +122,7 @@ TEST_CASE("interrupt tolerates an empty or invalid body and passes a prompt id o
 }
 
 TEST_CASE("queue edits and history queries reach the coordinator") {
-  server_fixture f;
+  routes_fixture f;
   auto r = test::http_call(f.port, "POST", "/queue", R"({"delete":["a","b"]})");
   CHECK(r.status == 200);
   CHECK(r.body.empty());
@@ -152,7 +141,7 @@ TEST_CASE("queue edits and history queries reach the coordinator") {
 }
 
 TEST_CASE("object_info of one class comes from the catalog, {} when unknown") {
-  server_fixture f;
+  routes_fixture f;
   f.coordinator.catalog_json = R"({"EmptyImage":{"name":"EmptyImage"},"X":{}})";
   auto one = test::http_call(f.port, "GET", "/object_info/EmptyImage");
   CHECK(plain_json::parse(one.body) ==
@@ -163,7 +152,7 @@ TEST_CASE("object_info of one class comes from the catalog, {} when unknown") {
 }
 
 TEST_CASE("view serves a stored file with its type and name") {
-  server_fixture f;
+  routes_fixture f;
   f.files.put({"output", "", "ref_00001_.png"}, tiny_png);
   f.files.put({"temp", "sub", "t.png"}, tiny_png);
   auto r = test::http_call(f.port, "GET", "/view?filename=ref_00001_.png&type=output");
@@ -179,7 +168,7 @@ TEST_CASE("view serves a stored file with its type and name") {
 }
 
 TEST_CASE("view refuses hostile or missing names as ComfyUI does") {
-  server_fixture f;
+  routes_fixture f;
   f.files.put({"output", "", "a.png"}, tiny_png);
   CHECK(test::http_call(f.port, "GET", "/view").status == 404);
   CHECK(test::http_call(f.port, "GET", "/view?filename=").status == 400);
@@ -199,7 +188,7 @@ TEST_CASE("view refuses hostile or missing names as ComfyUI does") {
 }
 
 TEST_CASE("system_stats reports this host's memory in ComfyUI's shape") {
-  server_fixture f;
+  routes_fixture f;
   auto body = plain_json::parse(test::http_call(f.port, "GET", "/system_stats").body);
   CHECK(body["system"]["ram_total"].get<std::uint64_t>() > 0);
   CHECK(body["system"].contains("comfyui_version"));
@@ -208,14 +197,14 @@ TEST_CASE("system_stats reports this host's memory in ComfyUI's shape") {
 }
 
 TEST_CASE("features announce the upload limit and preview metadata") {
-  server_fixture f;
+  routes_fixture f;
   auto body = plain_json::parse(test::http_call(f.port, "GET", "/features").body);
   CHECK(body == plain_json::parse(R"({"supports_preview_metadata":true,
       "max_upload_size":4096,"extension":{"manager":{"supports_v4":true}}})"));
 }
 
 TEST_CASE("a port already taken makes start fail with a reason") {
-  server_fixture first;
+  routes_fixture first;
   test::fake_coordinator coordinator;
   test::memory_files files;
   server_options options;
@@ -227,7 +216,7 @@ TEST_CASE("a port already taken makes start fail with a reason") {
 }
 
 TEST_CASE("interrupt with a clientId interrupts only that client's running prompts") {
-  server_fixture f;
+  routes_fixture f;
   f.coordinator.queue_json = R"({"queue_running":[[1,"pa",{},{"client_id":"a"},[]],)"
                              R"([2,"pb",{},{"client_id":"b"},[]]],)"
                              R"("queue_pending":[[3,"pa2",{},{"client_id":"a"},[]]]})";

@@ -6,6 +6,7 @@
 
 #include "gateway/http_server.hpp"
 #include "tests/gateway/recorded_session.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 
 namespace drover::gateway {
@@ -23,21 +24,7 @@ plain_json recorded(const std::string& path) {
   return {};
 }
 
-struct info_fixture {
-  info_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
-  }
-
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
-};
+using info_fixture = test::server_fixture;
 
 TEST_CASE("models, embeddings and extensions answer ComfyUI's recorded shapes") {
   info_fixture f;

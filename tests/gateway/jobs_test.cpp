@@ -9,6 +9,7 @@
 
 #include "gateway/http_server.hpp"
 #include "tests/gateway/recorded_session.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 
 namespace drover::gateway {
@@ -127,22 +128,11 @@ TEST_CASE("an errored history entry is failed, an interrupted one cancelled") {
   CHECK((*cancelled)["status"] == "cancelled");
 }
 
-struct jobs_fixture {
+struct jobs_fixture : test::server_fixture {
   jobs_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
     coordinator.queue_json = recorded_queue().dump();
     coordinator.history_json = "{}";
   }
-
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
 };
 
 TEST_CASE("GET /api/jobs answers the list, and is not served bare") {

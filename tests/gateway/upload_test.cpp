@@ -7,6 +7,7 @@
 
 #include "gateway/http_server.hpp"
 #include "gateway/multipart.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 #include "worker/png_codec.hpp"
 
@@ -56,21 +57,8 @@ std::string png_of(std::uint32_t channels, std::uint8_t value,
   return bytes.value();
 }
 
-struct upload_fixture {
-  upload_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    options.max_upload_bytes = 1 << 20;
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
-  }
-
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
+struct upload_fixture : test::server_fixture {
+  upload_fixture() : test::server_fixture{1 << 20} {}
 };
 
 actors::store_file input_file(std::string name, std::string subfolder = "") {

@@ -4,21 +4,15 @@
 #include <doctest/doctest.h>
 
 #include "gateway/http_server.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 #include "worker/png_codec.hpp"
 
 namespace drover::gateway {
 namespace {
 
-struct view_fixture {
+struct view_fixture : test::server_fixture {
   view_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
-
     worker::pixels8 image{1, 2, 4, {10, 20, 30, 40, 50, 60, 70, 80}};
     auto png = worker::encode_png(image, {{"prompt", "{}"}}, 1);
     REQUIRE(png.has_value());
@@ -38,10 +32,6 @@ struct view_fixture {
     return decoded.value().image;
   }
 
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
   std::string stored;
 };
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/http_server.hpp"
+#include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 
 namespace drover::gateway {
@@ -14,16 +15,7 @@ namespace {
 
 using plain_json = nlohmann::json;
 
-struct ws_fixture {
-  ws_fixture() {
-    server_options options;
-    options.listen = actors::endpoint{"127.0.0.1", 0};
-    server = std::make_unique<http_server>(options, coordinator, files);
-    auto bound = server->start();
-    REQUIRE_MESSAGE(bound.has_value(), bound.error().message);
-    port = bound.value().port;
-  }
-
+struct ws_fixture : test::server_fixture {
   /// Runs `work` on the io thread and waits until it ran.
   void on_hub(std::function<void(hub&)> work) {
     std::promise<void> done;
@@ -47,11 +39,6 @@ struct ws_fixture {
     }
     FAIL("clients never joined");
   }
-
-  test::fake_coordinator coordinator;
-  test::memory_files files;
-  std::unique_ptr<http_server> server;
-  std::uint16_t port = 0;
 };
 
 plain_json next_json(test::ws_connection& ws) {
