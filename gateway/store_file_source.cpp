@@ -32,20 +32,24 @@ void store_file_source::set_endpoint(std::string endpoint) {
   state_->endpoint = std::move(endpoint);
 }
 
-void store_file_source::fetch(actors::store_file file, file_callback done) {
-  std::string endpoint;
-  {
-    std::lock_guard lock{state_->mutex};
-    if (state_->stopped) {
-      done(actors::fail(actors::errc::unavailable, "gateway is stopping"));
-      return;
-    }
-    endpoint = state_->endpoint;
+actors::result<std::string> store_file_source::current_endpoint() const {
+  std::lock_guard lock{state_->mutex};
+  if (state_->stopped) {
+    return actors::fail(actors::errc::unavailable, "gateway is stopping");
   }
-  if (endpoint.empty()) {
-    done(actors::fail(actors::errc::unavailable, "result store not known yet"));
+  if (state_->endpoint.empty()) {
+    return actors::fail(actors::errc::unavailable, "result store not known yet");
+  }
+  return state_->endpoint;
+}
+
+void store_file_source::fetch(actors::store_file file, file_callback done) {
+  auto current = current_endpoint();
+  if (!current) {
+    done(current.error());
     return;
   }
+  auto endpoint = std::move(current).value();
   boost::asio::post(state_->pool, [s = state_.get(), endpoint = std::move(endpoint),
                                    file = std::move(file), done = std::move(done)] {
     // One short-lived client per fetch: store_client is single-threaded and
@@ -57,19 +61,12 @@ void store_file_source::fetch(actors::store_file file, file_callback done) {
 
 void store_file_source::store(actors::store_file file, std::string bytes,
                               stored_callback done) {
-  std::string endpoint;
-  {
-    std::lock_guard lock{state_->mutex};
-    if (state_->stopped) {
-      done(actors::fail(actors::errc::unavailable, "gateway is stopping"));
-      return;
-    }
-    endpoint = state_->endpoint;
-  }
-  if (endpoint.empty()) {
-    done(actors::fail(actors::errc::unavailable, "result store not known yet"));
+  auto current = current_endpoint();
+  if (!current) {
+    done(current.error());
     return;
   }
+  auto endpoint = std::move(current).value();
   boost::asio::post(state_->pool, [s = state_.get(), endpoint = std::move(endpoint),
                                    file = std::move(file), bytes = std::move(bytes),
                                    done = std::move(done)] {

@@ -32,6 +32,9 @@ class store_file_source final : public file_source {
 
  private:
   struct state;
+  /// The store's endpoint, or why no request can be made now.
+  actors::result<std::string> current_endpoint() const;
+
   std::unique_ptr<state> state_;
 };
 
