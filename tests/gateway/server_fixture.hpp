@@ -3,11 +3,11 @@
 // A real gateway listener on a free loopback port, in front of the fake
 // coordinator and the in-memory files of test_client.hpp.
 
-#include <doctest/doctest.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+
+#include <doctest/doctest.h>
 
 #include "gateway/http_server.hpp"
 #include "tests/gateway/test_client.hpp"
