@@ -9,7 +9,7 @@ WORKERS ?= 2
 PORT ?= 8188
 DATA_DIR ?= ./drover-data
 
-SOURCES = $(shell git ls-files -- '*.cpp' '*.hpp' 2>/dev/null)
+SOURCES = $(shell git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' 2>/dev/null)
 
 .PHONY: up test deps build format format-check clean
 
