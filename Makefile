@@ -9,6 +9,11 @@ WORKERS ?= 2
 PORT ?= 8188
 DATA_DIR ?= ./drover-data
 
+# ccache keys on the compiler's command line: with paths made relative to
+# the checkout, a fresh clone in another folder reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+
 SOURCES = $(shell git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' 2>/dev/null)
 
 .PHONY: up test deps build format format-check clean
