@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "native_node_runner.hpp"
 #include "worker/attempt_environment.hpp"
 #include "worker/core_nodes.hpp"
 #include "worker/node_call.hpp"
@@ -135,31 +136,6 @@ TEST_CASE("ImageScale refuses unknown methods with a ValueError") {
   }
 }
 
-/// `value` as an unordered JSON document without descriptions and tooltips.
-nlohmann::json comparable(const json& value) {
-  auto plain = nlohmann::json::parse(value.dump());
-  plain.erase("description");
-  std::vector<nlohmann::json*> stack{&plain};
-  while (!stack.empty()) {
-    auto* at = stack.back();
-    stack.pop_back();
-    if (at->is_object()) {
-      at->erase("tooltip");
-    }
-    // An upload input lists the files of the recording machine's input folder.
-    if (at->is_array() && at->size() == 2 && (*at)[0].is_array() &&
-        (*at)[1].is_object() && (*at)[1].value("image_upload", false)) {
-      (*at)[0] = nlohmann::json::array();
-    }
-    if (at->is_structured()) {
-      for (auto& child : *at) {
-        stack.push_back(&child);
-      }
-    }
-  }
-  return plain;
-}
-
 TEST_CASE("object_info of every native class equals ComfyUI's entry") {
   std::ifstream in{std::string{DROVER_TEST_DATA_DIR} +
                    "/comfyui-v0.8.0/object_info_subset.json"};
@@ -171,7 +147,7 @@ TEST_CASE("object_info of every native class equals ComfyUI's entry") {
   for (const auto& [name, entry] : ours.items()) {
     CAPTURE(name);
     REQUIRE(reference.contains(name));
-    CHECK(comparable(entry) == comparable(reference[name]));
+    CHECK(testing::without_prose(entry) == testing::without_prose(reference[name]));
   }
 }
 

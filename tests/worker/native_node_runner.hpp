@@ -66,7 +66,8 @@ inline void check_close(const std::vector<float>& got, const std::vector<float>&
   }
 }
 
-/// `value` as an unordered JSON document without descriptions and tooltips.
+/// `value` as an unordered JSON document without descriptions, tooltips and
+/// the upload inputs' file lists, which depend on the machine.
 inline nlohmann::json without_prose(const json& value) {
   auto plain = nlohmann::json::parse(value.dump());
   plain.erase("description");
@@ -76,6 +77,11 @@ inline nlohmann::json without_prose(const json& value) {
     stack.pop_back();
     if (at->is_object()) {
       at->erase("tooltip");
+    }
+    // An upload input lists the files of the recording machine's input folder.
+    if (at->is_array() && at->size() == 2 && (*at)[0].is_array() &&
+        (*at)[1].is_object() && (*at)[1].value("image_upload", false)) {
+      (*at)[0] = nlohmann::json::array();
     }
     if (at->is_structured()) {
       for (auto& child : *at) {
