@@ -14,7 +14,8 @@ DATA_DIR ?= ./drover-data
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-SOURCES = $(shell git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' 2>/dev/null)
+# Files deleted in the work tree but still in the index are left out.
+SOURCES = $(wildcard $(shell git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' 2>/dev/null))
 
 .PHONY: up test deps build format format-check clean
 

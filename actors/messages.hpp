@@ -82,6 +82,11 @@ struct interrupt_prompt {
 struct gateway_hello {
   std::string gateway_id;
   std::string name;
+  /// Set when this gateway was connected before (to this or an earlier
+  /// coordinator process): the coordinator then repeats the plans of running
+  /// prompts and the prompt_finished facts of the last seconds, which the
+  /// gateway may have missed while it reconnected.
+  bool resuming = false;
 };
 
 /// Where a worker's events can be read.
@@ -142,6 +147,13 @@ struct catalog_query {
 /// of `{"worker_id", "name", "host", "slots", "device"}` (`device` is the
 /// worker's `device_json`, null when it sent none that parses).
 struct farm_query {
+  bool unused = false;
+};
+
+/// `GET /drover/status`: the farm at a glance (docs/status.md), as JSON text:
+/// workers with their load and running prompts, the queue's depth, recent
+/// failures and finished prompts.
+struct farm_status_query {
   bool unused = false;
 };
 
@@ -243,7 +255,8 @@ typename Inspector::result_type inspect(Inspector& f, interrupt_prompt& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gateway_hello& x) {
-  return f(caf::meta::type_name("drover.gateway_hello"), x.gateway_id, x.name);
+  return f(caf::meta::type_name("drover.gateway_hello"), x.gateway_id, x.name,
+           x.resuming);
 }
 
 template <class Inspector>
@@ -285,6 +298,11 @@ typename Inspector::result_type inspect(Inspector& f, queue_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, farm_query& x) {
   return f(caf::meta::type_name("drover.farm_query"), x.unused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, farm_status_query& x) {
+  return f(caf::meta::type_name("drover.farm_status_query"), x.unused);
 }
 
 template <class Inspector>

@@ -40,6 +40,24 @@ std::vector<std::string> worker_command(const local_farm_options& options,
     argv.push_back("--testing-speed");
     argv.push_back(std::to_string(options.testing_speed));
   }
+  if (!options.node_packs.empty()) {
+    argv.push_back("--node-packs");
+    argv.push_back(options.node_packs);
+  }
+  if (index < options.worker_args.size()) {
+    const auto& extra = options.worker_args[index];
+    argv.insert(argv.end(), extra.begin(), extra.end());
+  }
+  return argv;
+}
+
+std::vector<std::string> coordinator_command(const local_farm_options& options,
+                                             const std::string& listen) {
+  std::vector<std::string> argv{options.binary, "coordinator",    "--listen",
+                                listen,         "--data-dir",     options.data_dir,
+                                "--log-level",  options.log_level};
+  argv.insert(argv.end(), options.coordinator_args.begin(),
+              options.coordinator_args.end());
   return argv;
 }
 
@@ -48,17 +66,18 @@ std::vector<std::string> worker_command(const local_farm_options& options,
 actors::result<local_farm> local_farm::start(const local_farm_options& options) {
   auto log = actors::logger("cli");
   local_farm farm;
+  farm.options_ = options;
 
   // Ports are chosen by the kernel (port 0) and learnt from ready lines, so
   // that nothing races for a free port.
   DROVER_TRY(coordinator,
-             child_process::spawn({options.binary, "coordinator", "--listen",
-                                   options.host + ":0", "--data-dir", options.data_dir,
-                                   "--log-level", options.log_level}));
+             child_process::spawn(coordinator_command(options, options.host + ":0")));
   farm.processes_.push_back(std::move(coordinator));
   DROVER_TRY(coordinator_ready, farm.processes_.back().wait_ready(options.start_timeout));
   DROVER_TRY(coordinator_endpoint, ready_field(coordinator_ready, "listen"));
   farm.coordinator_endpoint_ = coordinator_endpoint;
+  DROVER_TRY(store, ready_field(coordinator_ready, "store"));
+  farm.store_port_ = store.substr(store.rfind(':') + 1);
   log->info("process ready role=coordinator pid={} listen={}",
             farm.processes_.back().pid(), coordinator_endpoint);
 
@@ -88,6 +107,44 @@ actors::result<local_farm> local_farm::start(const local_farm_options& options) 
   log->info("process ready role=gateway pid={} url={}", farm.processes_.back().pid(),
             url);
   return farm;
+}
+
+actors::result<void> local_farm::restart_coordinator() {
+  if (processes_.empty()) {
+    return fail(errc::invalid_input, "the farm is not running");
+  }
+  auto& old = processes_.front();
+  if (old.pid() > 0) {
+    old.stop(stop_grace);
+  }
+  auto argv = coordinator_command(options_, coordinator_endpoint_);
+  argv.insert(argv.end(), {"--store-port", store_port_});
+  DROVER_TRY(coordinator, child_process::spawn(std::move(argv)));
+  processes_.front() = std::move(coordinator);
+  DROVER_TRY(ready, processes_.front().wait_ready(options_.start_timeout));
+  actors::logger("cli")->info(
+      "process restarted role=coordinator pid={} listen={}", processes_.front().pid(),
+      ready.fields.count("listen") ? ready.fields.at("listen") : "");
+  return actors::ok();
+}
+
+actors::result<void> local_farm::restart_gateway() {
+  if (processes_.size() < 2) {
+    return fail(errc::invalid_input, "the farm is not running");
+  }
+  auto& old = processes_.back();
+  if (old.pid() > 0) {
+    old.stop(stop_grace);
+  }
+  DROVER_TRY(gateway,
+             child_process::spawn({options_.binary, "gateway", "--coordinator",
+                                   coordinator_endpoint_, "--listen", gateway_endpoint_,
+                                   "--log-level", options_.log_level}));
+  processes_.back() = std::move(gateway);
+  DROVER_TRYV(processes_.back().wait_ready(options_.start_timeout));
+  actors::logger("cli")->info("process restarted role=gateway pid={} listen={}",
+                              processes_.back().pid(), gateway_endpoint_);
+  return actors::ok();
 }
 
 std::optional<std::string> local_farm::ended_process() {

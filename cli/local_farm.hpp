@@ -24,6 +24,12 @@ struct local_farm_options {
   double testing_speed = 1.0;  ///< `drover worker --testing-speed`
   std::size_t cache_lru = 0;   ///< `drover worker --cache-lru`; 0: not given
   bool cache_none = false;     ///< `drover worker --cache-none`
+  std::string node_packs;      ///< `drover worker --node-packs`; empty: not given
+  /// Extra arguments of worker `i` (the i-th entry; none past the end), after
+  /// the common ones: per-worker speeds, node packs, testing nodes.
+  std::vector<std::vector<std::string>> worker_args;
+  /// Extra arguments of the coordinator, such as `--retry-budget 2`.
+  std::vector<std::string> coordinator_args;
   std::chrono::milliseconds start_timeout{30000};  ///< per process
 };
 
@@ -52,6 +58,16 @@ class local_farm {
   /// Worker `index`, 0-based.
   child_process& worker(std::size_t index) { return processes_.at(1 + index); }
 
+  /// Starts the coordinator again, on the endpoint, result store port and
+  /// data folder it had, after it ended (a test kills it); waits for its
+  /// ready line. Workers and the gateway find it again by themselves, and
+  /// uploads still in flight reach the store where they were going.
+  actors::result<void> restart_coordinator();
+
+  /// Stops the gateway and starts it again on the endpoint it had (a client
+  /// sees its connections drop and reconnects); waits for its ready line.
+  actors::result<void> restart_gateway();
+
   /// The first process that has ended, described for a log line; nullopt
   /// while all run.
   std::optional<std::string> ended_process();
@@ -63,6 +79,8 @@ class local_farm {
  private:
   local_farm() = default;
 
+  local_farm_options options_;
+  std::string store_port_;                ///< the result store's, kept across a restart
   std::vector<child_process> processes_;  ///< coordinator, workers…, gateway
   std::string url_;
   std::string gateway_endpoint_;

@@ -10,6 +10,8 @@
 #include "actors/endpoint.hpp"
 #include "actors/log.hpp"
 #include "actors/termination.hpp"
+#include "cli/status_command.hpp"
+#include "cli/submit_command.hpp"
 #include "cli/up_command.hpp"
 #include "coordinator/coordinator_process.hpp"
 #include "gateway/gateway_process.hpp"
@@ -64,6 +66,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
+  cli::submit_options submit_options;
+  auto* submit = cli::add_submit_command(app, submit_options);
+
+  cli::status_options status_options;
+  auto* status = app.add_subcommand("status", "Print the farm: workers, queue, failures");
+  status->add_option("--url", status_options.url, "the gateway")->capture_default_str();
+  status->add_flag("--watch", status_options.watch, "redraw every second until Ctrl-C");
+  status->add_flag("--json", status_options.json, "print the status endpoint's JSON");
+
   cli::local_farm_options up_options;
   auto* up = app.add_subcommand("up",
                                 "Run a whole farm on this machine: a coordinator, "
@@ -85,6 +96,9 @@ int main(int argc, char** argv) {
                                 "workers keep up to N results across prompts");
   up->add_flag("--cache-none", up_options.cache_none, "workers reuse no results")
       ->excludes(up_lru);
+  up->add_option("--node-packs", up_options.node_packs,
+                 "workers load every *.so node pack of this folder")
+      ->check(CLI::ExistingDirectory);
 
   coordinator::coordinator_options coordinator_options;
   endpoint_flag coordinator_listen{"", coordinator_options.listen};
@@ -98,6 +112,11 @@ int main(int argc, char** argv) {
   coordinator_cmd
       ->add_option("--store-port", coordinator_options.store_port,
                    "result store port on the listen host (0: any)")
+      ->capture_default_str();
+  coordinator_cmd
+      ->add_option("--retry-budget", coordinator_options.retry_budget,
+                   "workers a prompt may lose before it fails")
+      ->check(CLI::Range(1u, 100u))
       ->capture_default_str();
 
   worker::worker_options worker_options;
@@ -121,6 +140,10 @@ int main(int argc, char** argv) {
                                             "keep up to N results across prompts");
   worker_cmd->add_flag("--cache-none", worker_options.cache_none, "reuse no results")
       ->excludes(worker_lru);
+  worker_cmd
+      ->add_option("--node-packs", worker_options.node_packs,
+                   "load every *.so node pack of this folder (docs/node-packs.md)")
+      ->check(CLI::ExistingDirectory);
 
   gateway::gateway_options gateway_options;
   endpoint_flag gateway_coordinator;
@@ -145,6 +168,12 @@ int main(int argc, char** argv) {
   }
 
   actors::init_logging(log_level);
+  if (submit->parsed()) {
+    return cli::run_submit(submit_options);
+  }
+  if (status->parsed()) {
+    return cli::run_status(status_options);
+  }
   if (up->parsed()) {
     up_options.binary = own_executable(argv[0]);
     up_options.log_level = log_level;

@@ -1,17 +1,20 @@
 #include "coordinator/coordinator_actor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/clock.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "coordinator/farm_journal.hpp"
 #include "coordinator/history_record.hpp"
 #include "coordinator/prompt_store.hpp"
 #include "coordinator/python_value.hpp"
+#include "coordinator/worker_roster.hpp"
 
 namespace drover::coordinator {
 
@@ -20,18 +23,30 @@ namespace {
 using namespace drover::actors;
 
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
-struct worker_entry {
-  caf::actor handle;
-  worker_hello hello;
-  std::unordered_set<std::string> classes;
-  std::uint32_t busy = 0;
+/// How many recent prompt_finished facts, and of how many seconds, a
+/// resuming gateway is told again. Fewer than a gateway remembers of the
+/// prompts it completed (prompt_streams' `remembered_done`), so that a
+/// repeat is always recognised as one.
+constexpr std::size_t resume_facts = 1024;
+constexpr std::int64_t resume_window_ms = 10000;
+
+/// A submission waiting for the next group commit.
+struct pending_submit {
+  queued_prompt prompt;
+  prompt_needs needs;
+  submit_reply reply;
+  caf::response_promise promise;
+  bool repeat = false;  ///< repeats the prompt_id of an earlier one of the batch
 };
 
 /// Where an attempt runs.
 struct placement {
   std::string worker_id;
   std::uint32_t attempt = 0;
+  std::int64_t started_ms = 0;
 };
 
 bool runs_before(const queued_prompt& a, const queued_prompt& b) {
@@ -42,6 +57,11 @@ bool runs_before(const queued_prompt& a, const queued_prompt& b) {
     return a.number < b.number;
   }
   return a.seq < b.seq;
+}
+
+/// A departure that is no failure: the worker process stopped on purpose.
+bool clean_exit(const caf::error& reason) {
+  return reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
 }
 
 class coordinator_actor : public caf::event_based_actor {
@@ -56,9 +76,16 @@ class coordinator_actor : public caf::event_based_actor {
  private:
   void load();
   worker_welcome on_worker_hello(const worker_hello& hello);
-  farm_snapshot on_gateway_hello();
-  submit_reply on_submit(const submit_prompt& request);
-  submit_reply guarded_submit(const submit_prompt& request);
+  farm_snapshot on_gateway_hello(const gateway_hello& hello);
+  void resume_gateway(const caf::actor& gateway);
+  void tell_finished(const prompt_finished& finished);
+  std::optional<submit_reply> on_submit(const submit_prompt& request,
+                                        caf::response_promise& promise);
+  std::optional<submit_reply> guarded_submit(const submit_prompt& request,
+                                             caf::response_promise& promise);
+  void commit_batch();
+  std::optional<submit_reply> already_accepted(const std::string& prompt_id);
+  std::optional<prompt_rejection> unplaceable(const prompt_needs& needs) const;
   void on_fragment_done(const fragment_done& done);
   void on_down(const caf::down_msg& msg);
   std::string on_queue_edit(const queue_edit& edit);
@@ -66,11 +93,14 @@ class coordinator_actor : public caf::event_based_actor {
   std::string on_interrupt(const interrupt_prompt& request);
   std::string queue_json() const;
   std::string farm_json() const;
+  std::string status_json() const;
   std::string history_json(const history_query& query);
 
-  void drop_worker(const std::string& worker_id, const char* reason);
+  void drop_worker(const std::string& worker_id, const std::string& reason, bool failure);
+  void abandon(const std::string& prompt_id, const std::string& reason);
   void dispatch();
-  bool can_run(const worker_entry& w, const queued_prompt& p) const;
+  void start_attempt(queued_prompt& p, const std::string& worker_id);
+  const prompt_needs& needs_for(const queued_prompt& p);
   queued_prompt* find_queued(const std::string& prompt_id);
   template <class Fact>
   void tell_gateways(const Fact& fact);
@@ -79,9 +109,17 @@ class coordinator_actor : public caf::event_based_actor {
   std::shared_ptr<spdlog::logger> log_;
   std::vector<queued_prompt> queue_;  ///< pending and running, in dispatch order
   std::map<std::string, placement> running_;
-  std::map<std::string, worker_entry> workers_;
+  worker_roster roster_;
+  std::map<std::string, caf::actor> handles_;  ///< by worker id
   std::map<caf::actor_addr, std::string> worker_ids_;
+  /// The classes of every worker joined now or remembered from before.
+  std::map<std::string, std::set<std::string>> known_classes_;
+  std::unordered_map<std::string, prompt_needs> needs_;  ///< of queued prompts
+  std::vector<pending_submit> batch_;                    ///< validated, not yet committed
   std::map<caf::actor_addr, caf::actor> gateways_;
+  farm_journal journal_;
+  /// The last prompt_finished facts with the time they were sent.
+  std::deque<std::pair<std::int64_t, prompt_finished>> recent_facts_;
   json catalog_ = json::object();
 };
 
@@ -95,18 +133,16 @@ caf::behavior coordinator_actor::make_behavior() {
       });
   return {
       [this](const worker_hello& hello) { return on_worker_hello(hello); },
-      [this](const gateway_hello&) { return on_gateway_hello(); },
+      [this](const gateway_hello& hello) { return on_gateway_hello(hello); },
+      [this](resume_atom, const caf::actor& gateway) { resume_gateway(gateway); },
       [this](const submit_prompt& request) {
-        // The reply goes out before queue_changed, and only after the commit.
+        // An accepted prompt is answered by commit_batch, after its commit.
         auto promise = make_response_promise();
-        auto reply = guarded_submit(request);
-        bool accepted = reply.accepted;
-        promise.deliver(std::move(reply));
-        if (accepted) {
-          tell_gateways(queue_changed{queue_.size()});
-          dispatch();
+        if (auto now = guarded_submit(request, promise)) {
+          promise.deliver(std::move(*now));
         }
       },
+      [this](commit_atom) { commit_batch(); },
       [this](dispatch_atom) { dispatch(); },
       [this](const fragment_done& done) {
         try {
@@ -120,6 +156,7 @@ caf::behavior coordinator_actor::make_behavior() {
       [this](const queue_query&) { return queue_json(); },
       [this](const catalog_query&) { return catalog_.dump(); },
       [this](const farm_query&) { return farm_json(); },
+      [this](const farm_status_query&) { return status_json(); },
       [this](const queue_edit& edit) { return on_queue_edit(edit); },
       [this](const history_edit& edit) { return on_history_edit(edit); },
       [this](const interrupt_prompt& request) { return on_interrupt(request); },
@@ -137,23 +174,38 @@ void coordinator_actor::load() {
   } else {
     log_->error("catalog not loaded error={}", describe(catalogs.error()));
   }
-  log_->info("coordinator started queued={} classes={}", queue_.size(), catalog_.size());
+  if (auto facts =
+          setup_.store->load_recent_facts(resume_facts, epoch_ms() - resume_window_ms)) {
+    for (auto& [finished_ms, fact] : facts.value()) {
+      if (auto finished = finished_from_json(fact)) {
+        recent_facts_.emplace_back(finished_ms, std::move(*finished));
+      }
+    }
+  } else {
+    log_->error("recent finishes not loaded error={}", describe(facts.error()));
+  }
+  if (auto classes = setup_.store->load_worker_classes()) {
+    known_classes_ = std::move(classes.value());
+  } else {
+    log_->error("worker catalogs not loaded error={}", describe(classes.error()));
+  }
+  log_->info("coordinator started queued={} classes={} known_workers={} retry_budget={}",
+             queue_.size(), catalog_.size(), known_classes_.size(), setup_.retry_budget);
 }
 
 worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {
   auto sender = caf::actor_cast<caf::actor>(current_sender());
-  if (auto old = workers_.find(hello.worker_id);
-      old != workers_.end() && old->second.handle != sender) {
-    drop_worker(hello.worker_id, "replaced by a new connection");
+  if (auto old = handles_.find(hello.worker_id);
+      old != handles_.end() && old->second != sender) {
+    drop_worker(hello.worker_id, "replaced by a new connection", true);
   }
 
-  worker_entry entry;
-  entry.handle = sender;
-  entry.hello = hello;
+  auto& record = roster_.join(hello, epoch_ms());
+  known_classes_[hello.worker_id] =
+      std::set<std::string>(record.classes.begin(), record.classes.end());
   auto catalog = json::parse(hello.catalog_json, nullptr, false);
   if (catalog.is_object()) {
     for (auto& [name, info] : catalog.items()) {
-      entry.classes.insert(name);
       catalog_[name] = info;
     }
     if (auto saved = setup_.store->save_catalog(hello.worker_id, catalog); !saved) {
@@ -167,10 +219,10 @@ worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {
     monitor(sender);
     worker_ids_[sender.address()] = hello.worker_id;
   }
-  workers_[hello.worker_id] = std::move(entry);
-  log_->info("worker joined worker_id={} name={} host={} slots={} classes={}",
-             hello.worker_id, hello.name, hello.host, hello.slots,
-             workers_[hello.worker_id].classes.size());
+  handles_[hello.worker_id] = sender;
+  log_->info("worker joined worker_id={} name={} host={} pid={} slots={} classes={}",
+             hello.worker_id, hello.name, hello.host, hello.pid, hello.slots,
+             record.classes.size());
   tell_gateways(
       worker_joined{{hello.worker_id, hello.events_endpoint, hello.replay_endpoint}});
   // The welcome is this handler's reply; run_fragment must not overtake it.
@@ -178,21 +230,143 @@ worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {
   return worker_welcome{setup_.coordinator_id, setup_.store_port};
 }
 
-farm_snapshot coordinator_actor::on_gateway_hello() {
+farm_snapshot coordinator_actor::on_gateway_hello(const gateway_hello& hello) {
   auto sender = caf::actor_cast<caf::actor>(current_sender());
   if (sender) {
     monitor(sender);
     gateways_[sender.address()] = sender;
+    if (hello.resuming) {
+      // After the snapshot, which is this handler's reply.
+      send(caf::actor_cast<caf::actor>(this), resume_atom::value, sender);
+    }
   }
   farm_snapshot snapshot{setup_.coordinator_id, setup_.store_port, queue_.size(), {}};
-  for (const auto& [id, w] : workers_) {
+  for (const auto& [id, w] : roster_.all()) {
     snapshot.workers.push_back({id, w.hello.events_endpoint, w.hello.replay_endpoint});
   }
   log_->info("gateway joined gateways={}", gateways_.size());
   return snapshot;
 }
 
-submit_reply coordinator_actor::on_submit(const submit_prompt& request) {
+/// Tells a gateway that reconnected what it may have missed meanwhile: the
+/// plan of every running prompt and the recent finishes. It recognises what
+/// it already had.
+void coordinator_actor::resume_gateway(const caf::actor& gateway) {
+  std::size_t plans = 0;
+  for (const auto& p : queue_) {
+    auto where = running_.find(p.prompt_id);
+    if (where == running_.end()) {
+      continue;
+    }
+    send(gateway, prompt_planned{p.prompt_id,
+                                 p.has_client_id,
+                                 p.client_id,
+                                 queue_.size(),
+                                 {{0, where->second.attempt, where->second.worker_id}}});
+    ++plans;
+  }
+  auto since = epoch_ms() - resume_window_ms;
+  std::size_t finishes = 0;
+  for (const auto& [sent_ms, fact] : recent_facts_) {
+    if (sent_ms >= since) {
+      auto repeated = fact;
+      repeated.queue_remaining = queue_.size();
+      send(gateway, std::move(repeated));
+      ++finishes;
+    }
+  }
+  log_->info("gateway resumed plans={} finishes={}", plans, finishes);
+}
+
+/// Tells every gateway, and remembers the fact for gateways that resume.
+void coordinator_actor::tell_finished(const prompt_finished& finished) {
+  recent_facts_.emplace_back(epoch_ms(), finished);
+  while (recent_facts_.size() > resume_facts) {
+    recent_facts_.pop_front();
+  }
+  tell_gateways(finished);
+}
+
+/// The answer to a prompt id that was accepted before, queued or finished:
+/// the same as then, and nothing new is queued (a client's retry).
+std::optional<submit_reply> coordinator_actor::already_accepted(
+    const std::string& prompt_id) {
+  submit_reply reply;
+  reply.prompt_id = prompt_id;
+  reply.accepted = true;
+  reply.node_errors_json = "{}";
+  if (const auto* queued = find_queued(prompt_id)) {
+    reply.number_json = queued->number_json;
+    return reply;
+  }
+  auto found = setup_.store->history_entry(prompt_id);
+  if (!found) {
+    log_->error("history not read prompt_id={} error={}", prompt_id,
+                describe(found.error()));
+    return std::nullopt;
+  }
+  auto entry = found.value().find(prompt_id);
+  if (entry == found.value().end()) {
+    return std::nullopt;
+  }
+  const auto& item = (*entry)["prompt"];
+  reply.number_json = item.is_array() && !item.empty() ? item[0].dump() : "0";
+  return reply;
+}
+
+/// Refuses a prompt that no worker, joined now or remembered, can run whole.
+std::optional<prompt_rejection> coordinator_actor::unplaceable(
+    const prompt_needs& needs) const {
+  std::string lacking;
+  std::size_t listed = 0;
+  for (const auto& [worker_id, classes] : known_classes_) {
+    std::vector<std::string> missing;
+    for (const auto& c : needs.classes) {
+      if (classes.count(c) == 0) {
+        missing.push_back(c);
+      }
+    }
+    if (missing.empty()) {
+      return std::nullopt;
+    }
+    if (listed < 8) {
+      auto* w = const_cast<worker_roster&>(roster_).find(worker_id);
+      lacking += (listed == 0 ? "" : "; ") + (w ? w->hello.name : worker_id) + " lacks";
+      for (const auto& c : missing) {
+        lacking += " " + c;
+      }
+      ++listed;
+    }
+  }
+  auto classes = json::array();
+  for (const auto& c : needs.classes) {
+    classes.push_back(c);
+  }
+  return prompt_rejection{
+      "prompt_no_worker", "No worker can run this prompt",
+      "No worker has every node class the prompt uses: " +
+          (lacking.empty() ? std::string{"no worker joined"} : lacking),
+      json{{"classes", classes}}, json::object()};
+}
+
+/// Answers now (refused, or accepted before), or adds the prompt to the batch
+/// that the next commit writes and answers (nullopt).
+std::optional<submit_reply> coordinator_actor::on_submit(const submit_prompt& request,
+                                                         caf::response_promise& promise) {
+  if (auto again = already_accepted(request.prompt_id)) {
+    log_->info("prompt already accepted prompt_id={} number={}", request.prompt_id,
+               again->number_json);
+    return again;
+  }
+  auto first = std::find_if(batch_.begin(), batch_.end(), [&](const pending_submit& s) {
+    return s.prompt.prompt_id == request.prompt_id;
+  });
+  if (first != batch_.end()) {
+    auto reply = first->reply;
+    reply.node_errors_json = "{}";
+    batch_.push_back({{}, {}, std::move(reply), std::move(promise), true});
+    return std::nullopt;
+  }
   submit_reply reply;
   reply.prompt_id = request.prompt_id;
   auto reject = [&](prompt_rejection r) {
@@ -219,10 +393,6 @@ submit_reply coordinator_actor::on_submit(const submit_prompt& request) {
     return reject({"invalid_prompt", "Malformed prompt or extra_data", "", json::object(),
                    json::object()});
   }
-  if (find_queued(request.prompt_id)) {
-    return reject({"invalid_prompt", "A prompt with this prompt_id is already queued",
-                   request.prompt_id, json::object(), json::object()});
-  }
   validation_context context{&catalog_, setup_.file_exists};
   std::optional<std::vector<std::string>> targets;
   if (request.has_targets) {
@@ -231,6 +401,10 @@ submit_reply coordinator_actor::on_submit(const submit_prompt& request) {
   auto validated = validate_prompt(prompt, context, targets);
   if (!validated) {
     return reject(validated.error());
+  }
+  auto needs = needs_of(validated.value().prompt);
+  if (auto refusal = unplaceable(needs)) {
+    return reject(*refusal);
   }
 
   p.prompt_id = request.prompt_id;
@@ -241,27 +415,65 @@ submit_reply coordinator_actor::on_submit(const submit_prompt& request) {
   p.extra_data = std::move(extra);
   p.outputs = validated.value().outputs;
   p.sensitive_json = request.sensitive_json.empty() ? "{}" : request.sensitive_json;
-  if (auto committed = setup_.store->enqueue(p); !committed) {
-    log_->error("prompt not committed prompt_id={} error={}", p.prompt_id,
-                describe(committed.error()));
-    return reject({"server_error", "The prompt could not be stored", "", json::object(),
-                   json::object()});
-  }
 
   reply.accepted = true;
   reply.number_json = p.number_json;
   reply.node_errors_json = validated.value().node_errors.dump();
-  log_->info("prompt queued prompt_id={} number={} outputs={}", p.prompt_id,
-             p.number_json, p.outputs.size());
-  queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), p, runs_before),
-                std::move(p));
-  return reply;
+  if (batch_.empty()) {
+    send(caf::actor_cast<caf::actor>(this), commit_atom::value);
+  }
+  batch_.push_back(
+      {std::move(p), std::move(needs), std::move(reply), std::move(promise)});
+  return std::nullopt;
+}
+
+/// Commits every submission validated since the last commit in one
+/// transaction (one fsync), then answers them and queues them. The commit
+/// message goes to the back of the mailbox, so that the submissions already
+/// waiting there join the batch.
+void coordinator_actor::commit_batch() {
+  std::vector<queued_prompt*> rows;
+  for (auto& s : batch_) {
+    if (!s.repeat) {
+      rows.push_back(&s.prompt);
+    }
+  }
+  auto committed = setup_.store->enqueue(rows);
+  if (!committed) {
+    log_->error("prompts not committed count={} error={}", rows.size(),
+                describe(committed.error()));
+  }
+  for (auto& s : batch_) {
+    if (!committed) {
+      s.reply.accepted = false;
+      s.reply.rejection_json =
+          prompt_rejection{"server_error", "The prompt could not be stored", "",
+                           json::object(), json::object()}
+              .to_json()
+              .dump();
+    } else if (!s.repeat) {
+      auto& p = s.prompt;
+      log_->info("prompt queued prompt_id={} number={} outputs={}", p.prompt_id,
+                 p.number_json, p.outputs.size());
+      needs_[p.prompt_id] = std::move(s.needs);
+      queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), p, runs_before),
+                    std::move(p));
+    }
+    s.promise.deliver(std::move(s.reply));
+  }
+  bool queued = committed && !rows.empty();
+  batch_.clear();
+  if (queued) {
+    tell_gateways(queue_changed{queue_.size()});
+    dispatch();
+  }
 }
 
 /// A JSON surprise in a peer's payload must not take the actor down.
-submit_reply coordinator_actor::guarded_submit(const submit_prompt& request) {
+std::optional<submit_reply> coordinator_actor::guarded_submit(
+    const submit_prompt& request, caf::response_promise& promise) {
   try {
-    return on_submit(request);
+    return on_submit(request, promise);
   } catch (const std::exception& ex) {
     log_->error("prompt refused prompt_id={} error={}", request.prompt_id, ex.what());
     submit_reply reply;
@@ -274,52 +486,52 @@ submit_reply coordinator_actor::guarded_submit(const submit_prompt& request) {
   }
 }
 
-bool coordinator_actor::can_run(const worker_entry& w, const queued_prompt& p) const {
-  if (w.busy >= std::max<std::uint32_t>(w.hello.slots, 1)) {
-    return false;
+const prompt_needs& coordinator_actor::needs_for(const queued_prompt& p) {
+  auto it = needs_.find(p.prompt_id);
+  if (it == needs_.end()) {
+    it = needs_.emplace(p.prompt_id, needs_of(p.prompt)).first;
   }
-  for (const auto& [id, node] : p.prompt.items()) {
-    const auto& type = node["class_type"];
-    if (!type.is_string() || w.classes.count(type.get<std::string>()) == 0) {
-      return false;
-    }
-  }
-  return true;
+  return it->second;
 }
 
-/// Places pending prompts, lowest number first, each on a free worker whose
-/// catalog has every class of the prompt. The whole prompt is fragment 0.
+/// Places pending prompts in ComfyUI's order, each on a free worker that has
+/// every class of the prompt and has not lost it before (worker_roster
+/// prefers the one whose cache matches). The whole prompt is fragment 0.
 void coordinator_actor::dispatch() {
-  // TODO(#5): split prompts into fragments across workers; one fragment now.
+  // TODO(#9): split prompts into fragments across workers; one fragment now.
   for (auto& p : queue_) {
+    if (!roster_.any_free()) {
+      return;
+    }
     if (p.running) {
       continue;
     }
-    auto w = std::find_if(workers_.begin(), workers_.end(),
-                          [&](const auto& kv) { return can_run(kv.second, p); });
-    if (w == workers_.end()) {
-      continue;
+    if (auto chosen = roster_.choose(needs_for(p), p.failed_workers)) {
+      start_attempt(p, *chosen);
     }
-    auto& worker = w->second;
-    p.running = true;
-    if (auto saved = setup_.store->mark(p); !saved) {
-      log_->error("running state not saved prompt_id={} error={}", p.prompt_id,
-                  describe(saved.error()));
-    }
-    ++worker.busy;
-    running_[p.prompt_id] = {w->first, p.attempt};
-
-    // The plan reaches gateways before the worker starts publishing.
-    tell_gateways(prompt_planned{p.prompt_id,
-                                 p.has_client_id,
-                                 p.client_id,
-                                 queue_.size(),
-                                 {{0, p.attempt, w->first}}});
-    send(worker.handle, run_fragment{p.prompt_id, 0, p.attempt, p.prompt.dump(),
-                                     p.extra_data.dump(), p.sensitive_json, p.outputs});
-    log_->info("prompt dispatched prompt_id={} worker_id={} attempt={}", p.prompt_id,
-               w->first, p.attempt);
   }
+}
+
+void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worker_id) {
+  p.running = true;
+  if (auto saved = setup_.store->mark(p); !saved) {
+    log_->error("running state not saved prompt_id={} error={}", p.prompt_id,
+                describe(saved.error()));
+  }
+  roster_.start(worker_id, p.prompt_id);
+  running_[p.prompt_id] = {worker_id, p.attempt, epoch_ms()};
+
+  // The plan reaches gateways before the worker starts publishing.
+  tell_gateways(prompt_planned{p.prompt_id,
+                               p.has_client_id,
+                               p.client_id,
+                               queue_.size(),
+                               {{0, p.attempt, worker_id}}});
+  send(handles_[worker_id],
+       run_fragment{p.prompt_id, 0, p.attempt, p.prompt.dump(), p.extra_data.dump(),
+                    p.sensitive_json, p.outputs});
+  log_->info("prompt dispatched prompt_id={} worker_id={} attempt={}", p.prompt_id,
+             worker_id, p.attempt);
 }
 
 void coordinator_actor::on_fragment_done(const fragment_done& done) {
@@ -334,11 +546,6 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
   auto worker_id = run->second.worker_id;
   auto terminal = terminal_of(done.prompt_id, done);
   auto entry = history_entry(*p, done, terminal);
-  if (auto saved = setup_.store->complete(p->prompt_id, p->counter, entry); !saved) {
-    log_->error("history not written prompt_id={} error={}", p->prompt_id,
-                describe(saved.error()));
-  }
-
   prompt_finished finished{p->prompt_id,
                            p->has_client_id,
                            p->client_id,
@@ -346,15 +553,23 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
                            terminal.type,
                            terminal.data.dump(),
                            {{0, done.attempt, worker_id, done.last_seq}}};
-  running_.erase(run);
-  queue_.erase(queue_.begin() + (p - queue_.data()));
-  if (auto w = workers_.find(worker_id); w != workers_.end() && w->second.busy > 0) {
-    --w->second.busy;
+  if (auto saved = setup_.store->complete(p->prompt_id, p->counter, entry,
+                                          finished_to_json(finished), epoch_ms());
+      !saved) {
+    log_->error("history not written prompt_id={} error={}", p->prompt_id,
+                describe(saved.error()));
   }
+
+  roster_.finish(worker_id, p->prompt_id, needs_for(*p).signatures);
+  journal_.add(
+      finished_note{epoch_ms(), p->prompt_id, worker_id, done.attempt, terminal.type});
+  running_.erase(run);
+  needs_.erase(p->prompt_id);
+  queue_.erase(queue_.begin() + (p - queue_.data()));
   finished.queue_remaining = queue_.size();
   log_->info("prompt finished prompt_id={} outcome={} worker_id={}", done.prompt_id,
              terminal.type, worker_id);
-  tell_gateways(finished);
+  tell_finished(finished);
   dispatch();
 }
 
@@ -362,9 +577,9 @@ void coordinator_actor::on_down(const caf::down_msg& msg) {
   if (auto id = worker_ids_.find(msg.source); id != worker_ids_.end()) {
     auto worker_id = id->second;
     worker_ids_.erase(id);
-    auto w = workers_.find(worker_id);
-    if (w != workers_.end() && w->second.handle.address() == msg.source) {
-      drop_worker(worker_id, "down");
+    auto w = handles_.find(worker_id);
+    if (w != handles_.end() && w->second.address() == msg.source) {
+      drop_worker(worker_id, caf::to_string(msg.reason), !clean_exit(msg.reason));
     }
     return;
   }
@@ -373,32 +588,81 @@ void coordinator_actor::on_down(const caf::down_msg& msg) {
   }
 }
 
-/// Forgets a worker; each attempt it was running goes back to the front of
-/// the queue with the next attempt number.
-void coordinator_actor::drop_worker(const std::string& worker_id, const char* reason) {
-  for (auto it = running_.begin(); it != running_.end();) {
-    if (it->second.worker_id != worker_id) {
-      ++it;
+/// Forgets a worker. Each attempt it was running counts against its prompt's
+/// retry budget: the prompt goes back to the front of the queue with the
+/// next attempt number, never to this worker again, or fails once the
+/// budget is spent.
+void coordinator_actor::drop_worker(const std::string& worker_id,
+                                    const std::string& reason, bool failure) {
+  const auto* record = roster_.find(worker_id);
+  auto name = record ? record->hello.name : worker_id;
+  std::vector<std::string> lost;
+  for (const auto& [prompt_id, where] : running_) {
+    if (where.worker_id == worker_id) {
+      lost.push_back(prompt_id);
+    }
+  }
+  auto now = epoch_ms();
+  if (failure || !lost.empty()) {
+    journal_.add(failure_note{now, worker_id, name, "", "worker lost: " + reason});
+  }
+  for (const auto& prompt_id : lost) {
+    running_.erase(prompt_id);
+    auto* p = find_queued(prompt_id);
+    if (!p) {
       continue;
     }
-    if (auto* p = find_queued(it->first)) {
-      p->running = false;
-      p->requeued = true;
-      ++p->attempt;
-      if (auto saved = setup_.store->mark(*p); !saved) {
-        log_->error("requeue not saved prompt_id={} error={}", p->prompt_id,
-                    describe(saved.error()));
-      }
-      log_->warn("prompt requeued prompt_id={} worker_id={} attempt={}", p->prompt_id,
-                 worker_id, p->attempt);
+    p->failed_workers.push_back(worker_id);
+    journal_.add(failure_note{now, worker_id, name, prompt_id, "prompt lost: " + reason});
+    if (p->failed_workers.size() >= setup_.retry_budget) {
+      abandon(prompt_id, "The prompt was lost with " +
+                             std::to_string(p->failed_workers.size()) +
+                             " workers, its retry budget; the last, " + name +
+                             ", went away (" + reason + "). It is not run again.");
+      continue;
     }
-    it = running_.erase(it);
+    p->running = false;
+    p->requeued = true;
+    ++p->attempt;
+    if (auto saved = setup_.store->mark(*p); !saved) {
+      log_->error("requeue not saved prompt_id={} error={}", p->prompt_id,
+                  describe(saved.error()));
+    }
+    log_->warn("prompt requeued prompt_id={} worker_id={} attempt={} failed_workers={}",
+               p->prompt_id, worker_id, p->attempt, p->failed_workers.size());
   }
   std::stable_sort(queue_.begin(), queue_.end(), runs_before);
-  workers_.erase(worker_id);
-  log_->warn("worker left worker_id={} reason={}", worker_id, reason);
+  roster_.leave(worker_id);
+  handles_.erase(worker_id);
+  log_->warn("worker left worker_id={} name={} reason={} prompts_lost={}", worker_id,
+             name, reason, lost.size());
   tell_gateways(worker_left{worker_id});
   dispatch();
+}
+
+/// Ends a queued prompt with an execution_error written to history.
+void coordinator_actor::abandon(const std::string& prompt_id, const std::string& reason) {
+  auto* p = find_queued(prompt_id);
+  if (!p) {
+    return;
+  }
+  auto terminal = abandoned_terminal(prompt_id, reason, epoch_ms());
+  auto entry = abandoned_history_entry(*p, terminal);
+  prompt_finished finished{prompt_id, p->has_client_id, p->client_id,
+                           0,         terminal.type,    terminal.data.dump(),
+                           {}};
+  if (auto saved = setup_.store->complete(prompt_id, p->counter, entry,
+                                          finished_to_json(finished), epoch_ms());
+      !saved) {
+    log_->error("history not written prompt_id={} error={}", prompt_id,
+                describe(saved.error()));
+  }
+  journal_.add(finished_note{epoch_ms(), prompt_id, "", p->attempt, terminal.type});
+  needs_.erase(prompt_id);
+  queue_.erase(queue_.begin() + (p - queue_.data()));
+  finished.queue_remaining = queue_.size();
+  log_->error("prompt abandoned prompt_id={} reason=\"{}\"", prompt_id, reason);
+  tell_finished(finished);
 }
 
 std::string coordinator_actor::on_queue_edit(const queue_edit& edit) {
@@ -408,14 +672,17 @@ std::string coordinator_actor::on_queue_edit(const queue_edit& edit) {
     return "{}";
   }
   auto before = queue_.size();
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                              [&](const queued_prompt& p) {
-                                return !p.running &&
-                                       (edit.clear ||
-                                        std::count(edit.delete_ids.begin(),
-                                                   edit.delete_ids.end(), p.prompt_id));
-                              }),
-               queue_.end());
+  auto removed = [&](const queued_prompt& p) {
+    return !p.running &&
+           (edit.clear ||
+            std::count(edit.delete_ids.begin(), edit.delete_ids.end(), p.prompt_id) != 0);
+  };
+  for (const auto& p : queue_) {
+    if (removed(p)) {
+      needs_.erase(p.prompt_id);
+    }
+  }
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), removed), queue_.end());
   if (queue_.size() != before) {
     log_->info("queue edited removed={}", before - queue_.size());
   }
@@ -436,8 +703,8 @@ std::string coordinator_actor::on_interrupt(const interrupt_prompt& request) {
     if (!request.prompt_id.empty() && request.prompt_id != prompt_id) {
       continue;
     }
-    if (auto w = workers_.find(where.worker_id); w != workers_.end()) {
-      send(w->second.handle, interrupt_prompt{prompt_id});
+    if (auto w = handles_.find(where.worker_id); w != handles_.end()) {
+      send(w->second, interrupt_prompt{prompt_id});
       log_->info("interrupt forwarded prompt_id={} worker_id={}", prompt_id,
                  where.worker_id);
     }
@@ -447,7 +714,7 @@ std::string coordinator_actor::on_interrupt(const interrupt_prompt& request) {
 
 std::string coordinator_actor::farm_json() const {
   json workers = json::array();
-  for (const auto& [id, entry] : workers_) {
+  for (const auto& [id, entry] : roster_.all()) {
     auto device = json::parse(entry.hello.device_json, nullptr, false);
     workers.push_back({{"worker_id", id},
                        {"name", entry.hello.name},
@@ -456,6 +723,47 @@ std::string coordinator_actor::farm_json() const {
                        {"device", device.is_object() ? device : json{}}});
   }
   return workers.dump();
+}
+
+std::string coordinator_actor::status_json() const {
+  json workers = json::array();
+  for (const auto& [id, w] : roster_.all()) {
+    auto device = json::parse(w.hello.device_json, nullptr, false);
+    json running = json::array();
+    for (const auto& prompt_id : w.running) {
+      auto where = running_.find(prompt_id);
+      auto p = std::find_if(queue_.begin(), queue_.end(), [&](const queued_prompt& q) {
+        return q.prompt_id == prompt_id;
+      });
+      running.push_back(
+          {{"prompt_id", prompt_id},
+           {"attempt", where == running_.end() ? 0 : where->second.attempt},
+           {"started_ms", where == running_.end() ? 0 : where->second.started_ms},
+           {"nodes", p == queue_.end() ? 0 : p->prompt.size()}});
+    }
+    workers.push_back({{"worker_id", id},
+                       {"name", w.hello.name},
+                       {"host", w.hello.host},
+                       {"pid", w.hello.pid},
+                       {"slots", w.slots()},
+                       {"busy", w.busy},
+                       {"state", w.busy > 0 ? "busy" : "idle"},
+                       {"joined_ms", w.joined_ms},
+                       {"completed", w.completed},
+                       {"classes", w.classes.size()},
+                       {"device", device.is_object() ? device : json{}},
+                       {"running", std::move(running)}});
+  }
+  json status = json::object();
+  status["coordinator_id"] = setup_.coordinator_id;
+  status["time_ms"] = epoch_ms();
+  status["retry_budget"] = setup_.retry_budget;
+  status["queue"] = {{"pending", queue_.size() - running_.size()},
+                     {"running", running_.size()}};
+  status["workers"] = std::move(workers);
+  status["recent_failures"] = journal_.failures_json();
+  status["recent_finished"] = journal_.finished_json();
+  return status.dump();
 }
 
 std::string coordinator_actor::queue_json() const {

@@ -22,6 +22,9 @@ struct coordinator_setup {
   std::string coordinator_id;
   std::uint16_t store_port = 0;  ///< the result store, told to workers and gateways
   input_file_probe file_exists;  ///< for LoadImage-style validation; may be empty
+  /// How many different workers may be lost while running one prompt before
+  /// it fails with an execution_error.
+  std::uint32_t retry_budget = 3;
 };
 
 /// Spawns the coordinator actor. It loads the queue and the remembered

@@ -33,6 +33,7 @@ int serve(const coordinator_options& options, prompt_store& store, result_store&
   setup.store = &store;
   setup.coordinator_id = actors::new_uuid();
   setup.store_port = files.port();
+  setup.retry_budget = options.retry_budget;
   setup.file_exists = [&files](const std::string& type, const std::string& path) {
     return files.exists(type, path);
   };

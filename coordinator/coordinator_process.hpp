@@ -14,6 +14,7 @@ struct coordinator_options {
   std::string data_dir = "drover-data";  ///< SQLite database and result store files
   std::uint16_t store_port = 0;          ///< result store port on listen.host; 0: any
   std::string log_level = "info";
+  std::uint32_t retry_budget = 3;  ///< workers a prompt may lose before it fails
 };
 
 /// Runs a coordinator process until SIGINT or SIGTERM: opens (or creates) the

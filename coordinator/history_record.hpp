@@ -3,6 +3,7 @@
 // The ComfyUI history entry of a finished prompt (comfyui-protocol.md §5.2),
 // composed from its queue row and the worker's `fragment_done`.
 
+#include <optional>
 #include <string>
 
 #include "actors/json.hpp"
@@ -25,5 +26,20 @@ terminal_message terminal_of(const std::string& prompt_id,
 /// `{prompt, outputs, status: {status_str, completed, messages}, meta}`.
 json history_entry(const queued_prompt& p, const actors::fragment_done& done,
                    const terminal_message& terminal);
+
+/// A prompt_finished as JSON, kept with its history entry so that a restarted
+/// coordinator can tell a resuming gateway again.
+json finished_to_json(const actors::prompt_finished& finished);
+
+/// The inverse; nullopt when `fact` is not of that shape.
+std::optional<actors::prompt_finished> finished_from_json(const json& fact);
+
+/// The execution_error of a prompt the coordinator gave up on because every
+/// worker it was given to was lost while running it; `reason` says so.
+terminal_message abandoned_terminal(const std::string& prompt_id,
+                                    const std::string& reason, std::int64_t now_ms);
+
+/// The history entry of such a prompt: no outputs, status error.
+json abandoned_history_entry(const queued_prompt& p, const terminal_message& terminal);
 
 }  // namespace drover::coordinator

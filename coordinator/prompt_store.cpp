@@ -10,6 +10,7 @@ using actors::result;
 namespace {
 
 constexpr std::int64_t max_history = 10000;
+constexpr std::int64_t max_remembered_workers = 256;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS queue (
@@ -25,12 +26,15 @@ CREATE TABLE IF NOT EXISTS queue (
   outputs TEXT NOT NULL,
   attempt INTEGER NOT NULL,
   requeued INTEGER NOT NULL,
-  running INTEGER NOT NULL);
+  running INTEGER NOT NULL,
+  failed_workers TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS history (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   prompt_id TEXT NOT NULL UNIQUE,
   counter INTEGER,
-  entry TEXT NOT NULL);
+  entry TEXT NOT NULL,
+  fact TEXT,
+  finished_ms INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS counter (
   id INTEGER PRIMARY KEY CHECK (id = 0),
   next INTEGER NOT NULL);
@@ -60,6 +64,7 @@ result<std::unique_ptr<prompt_store>> prompt_store::open(const std::string& path
   DROVER_TRY(db, sqlite_db::open(path));
   std::unique_ptr<prompt_store> store{new prompt_store{std::move(db)}};
   DROVER_TRYV(store->prepare_schema());
+  DROVER_TRYV(store->migrate());
   DROVER_TRYV(store->recover_running());
   DROVER_TRYV(store->load_counter());
   return store;
@@ -69,6 +74,30 @@ result<void> prompt_store::prepare_schema() {
   DROVER_TRYV(db_.exec("PRAGMA journal_mode=WAL"));
   DROVER_TRYV(db_.exec("PRAGMA synchronous=FULL"));
   return db_.exec(schema);
+}
+
+/// Adds `column` (an SQL definition) to `table` unless it is there.
+result<void> prompt_store::add_column(const std::string& table, const std::string& name,
+                                      const std::string& definition) {
+  DROVER_TRY(columns, db_.prepare("SELECT name FROM pragma_table_info(?)"));
+  columns.bind(1, table);
+  while (true) {
+    DROVER_TRY(more, columns.step());
+    if (!more) {
+      break;
+    }
+    if (columns.column_text(0) == name) {
+      return columns.run();
+    }
+  }
+  return db_.exec("ALTER TABLE " + table + " ADD COLUMN " + name + " " + definition);
+}
+
+/// Brings a database written by an older drover up to this schema.
+result<void> prompt_store::migrate() {
+  DROVER_TRYV(add_column("queue", "failed_workers", "TEXT NOT NULL DEFAULT '[]'"));
+  DROVER_TRYV(add_column("history", "fact", "TEXT"));
+  return add_column("history", "finished_ms", "INTEGER NOT NULL DEFAULT 0");
 }
 
 result<void> prompt_store::recover_running() {
@@ -92,8 +121,8 @@ result<std::vector<queued_prompt>> prompt_store::load_queue() {
   DROVER_TRY(
       query,
       db_.prepare("SELECT seq, prompt_id, number, number_json, counter, has_client_id, "
-                  "client_id, prompt, extra_data, outputs, attempt, requeued, running "
-                  "FROM queue ORDER BY requeued DESC, number, seq"));
+                  "client_id, prompt, extra_data, outputs, attempt, requeued, running, "
+                  "failed_workers FROM queue ORDER BY requeued DESC, number, seq"));
   std::vector<queued_prompt> rows;
   while (true) {
     DROVER_TRY(more, query.step());
@@ -121,56 +150,72 @@ result<std::vector<queued_prompt>> prompt_store::load_queue() {
     p.attempt = static_cast<std::uint32_t>(query.column_int(10));
     p.requeued = query.column_int(11) != 0;
     p.running = query.column_int(12) != 0;
+    DROVER_TRY(failed, parse_column(query.column_text(13)));
+    for (const auto& w : failed) {
+      if (w.is_string()) {
+        p.failed_workers.push_back(w.get<std::string>());
+      }
+    }
     rows.push_back(std::move(p));
   }
 }
 
 result<void> prompt_store::enqueue(queued_prompt& p) {
-  // TODO(#5): group the commits of concurrent submissions into one transaction
-  // (design.md), so that fsync does not cap the submission rate.
+  std::vector<queued_prompt*> one{&p};
+  return enqueue(one);
+}
+
+result<void> prompt_store::enqueue(const std::vector<queued_prompt*>& batch) {
   return db_.transaction([&]() -> result<void> {
     DROVER_TRY(
         insert,
-        db_.prepare("INSERT INTO queue (prompt_id, number, number_json, counter, "
-                    "has_client_id, client_id, prompt, extra_data, outputs, attempt, "
-                    "requeued, running) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
-    insert.bind(1, p.prompt_id).bind(2, p.number).bind(3, p.number_json);
-    if (p.counter) {
-      insert.bind(4, *p.counter);
-    } else {
-      insert.bind_null(4);
-    }
-    insert.bind(5, std::int64_t{p.has_client_id})
-        .bind(6, p.client_id)
-        .bind(7, p.prompt.dump())
-        .bind(8, p.extra_data.dump())
-        .bind(9, json(p.outputs).dump())
-        .bind(10, std::int64_t{p.attempt})
-        .bind(11, std::int64_t{p.requeued})
-        .bind(12, std::int64_t{p.running});
-    DROVER_TRYV(insert.run());
+        db_.prepare(
+            "INSERT INTO queue (prompt_id, number, number_json, counter, "
+            "has_client_id, client_id, prompt, extra_data, outputs, attempt, "
+            "requeued, running, failed_workers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     DROVER_TRY(last, db_.prepare("SELECT last_insert_rowid()"));
-    DROVER_TRYV(last.step());
-    p.seq = last.column_int(0);
-    DROVER_TRYV(last.run());
-    if (!p.counter) {
+    std::optional<std::int64_t> high_water;
+    for (auto* p : batch) {
+      insert.bind(1, p->prompt_id).bind(2, p->number).bind(3, p->number_json);
+      if (p->counter) {
+        insert.bind(4, *p->counter);
+        high_water = std::max(high_water.value_or(*p->counter), *p->counter);
+      } else {
+        insert.bind_null(4);
+      }
+      insert.bind(5, std::int64_t{p->has_client_id})
+          .bind(6, p->client_id)
+          .bind(7, p->prompt.dump())
+          .bind(8, p->extra_data.dump())
+          .bind(9, json(p->outputs).dump())
+          .bind(10, std::int64_t{p->attempt})
+          .bind(11, std::int64_t{p->requeued})
+          .bind(12, std::int64_t{p->running})
+          .bind(13, json(p->failed_workers).dump());
+      DROVER_TRYV(insert.run());
+      DROVER_TRYV(last.step());
+      p->seq = last.column_int(0);
+      DROVER_TRYV(last.run());
+    }
+    if (!high_water) {
       return ok();
     }
     DROVER_TRY(mark,
                db_.prepare("INSERT INTO counter (id, next) VALUES (0, ?) ON CONFLICT "
                            "(id) DO UPDATE SET next = MAX(next, excluded.next)"));
-    return mark.bind(1, *p.counter + 1).run();
+    return mark.bind(1, *high_water + 1).run();
   });
 }
 
 result<void> prompt_store::mark(const queued_prompt& p) {
   DROVER_TRY(update,
-             db_.prepare("UPDATE queue SET attempt = ?, requeued = ?, running = ? "
-                         "WHERE prompt_id = ?"));
+             db_.prepare("UPDATE queue SET attempt = ?, requeued = ?, running = ?, "
+                         "failed_workers = ? WHERE prompt_id = ?"));
   update.bind(1, std::int64_t{p.attempt})
       .bind(2, std::int64_t{p.requeued})
       .bind(3, std::int64_t{p.running})
-      .bind(4, p.prompt_id);
+      .bind(4, json(p.failed_workers).dump())
+      .bind(5, p.prompt_id);
   return update.run();
 }
 
@@ -190,11 +235,17 @@ result<void> prompt_store::remove_pending(const std::vector<std::string>& ids, b
 
 result<void> prompt_store::complete(const std::string& prompt_id,
                                     std::optional<std::int64_t> counter,
-                                    const json& entry) {
+                                    const json& entry, const json& fact,
+                                    std::int64_t finished_ms) {
   return db_.transaction([&]() -> result<void> {
     DROVER_TRY(insert, db_.prepare("INSERT OR REPLACE INTO history (prompt_id, counter, "
-                                   "entry) VALUES (?, ?, ?)"));
-    insert.bind(1, prompt_id).bind(3, entry.dump());
+                                   "entry, fact, finished_ms) VALUES (?, ?, ?, ?, ?)"));
+    insert.bind(1, prompt_id).bind(3, entry.dump()).bind(5, finished_ms);
+    if (fact.is_null()) {
+      insert.bind_null(4);
+    } else {
+      insert.bind(4, fact.dump());
+    }
     if (counter) {
       insert.bind(2, *counter);
     } else {
@@ -275,7 +326,11 @@ result<void> prompt_store::save_catalog(const std::string& worker_id,
              db_.prepare("INSERT OR REPLACE INTO catalog (worker_id, seen, entries) "
                          "VALUES (?, (SELECT COALESCE(MAX(seen), 0) + 1 FROM "
                          "catalog), ?)"));
-  return upsert.bind(1, worker_id).bind(2, catalog.dump()).run();
+  DROVER_TRYV(upsert.bind(1, worker_id).bind(2, catalog.dump()).run());
+  // Every worker process has an id of its own: keep the recent ones only.
+  DROVER_TRY(trim, db_.prepare("DELETE FROM catalog WHERE seen <= (SELECT MAX(seen) "
+                               "FROM catalog) - ?"));
+  return trim.bind(1, max_remembered_workers).run();
 }
 
 result<json> prompt_store::load_catalogs() {
@@ -292,6 +347,42 @@ result<json> prompt_store::load_catalogs() {
         out[name] = entry;
       }
     }
+  }
+}
+
+result<std::map<std::string, std::set<std::string>>> prompt_store::load_worker_classes() {
+  DROVER_TRY(query, db_.prepare("SELECT worker_id, entries FROM catalog"));
+  std::map<std::string, std::set<std::string>> out;
+  while (true) {
+    DROVER_TRY(more, query.step());
+    if (!more) {
+      return out;
+    }
+    DROVER_TRY(entries, parse_column(query.column_text(1)));
+    auto& classes = out[query.column_text(0)];
+    if (entries.is_object()) {
+      for (auto& [name, entry] : entries.items()) {
+        classes.insert(name);
+      }
+    }
+  }
+}
+
+result<std::vector<std::pair<std::int64_t, json>>> prompt_store::load_recent_facts(
+    std::size_t limit, std::int64_t since_ms) {
+  DROVER_TRY(query,
+             db_.prepare("SELECT finished_ms, fact FROM (SELECT seq, finished_ms, "
+                         "fact FROM history WHERE fact IS NOT NULL AND "
+                         "finished_ms >= ? ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
+  query.bind(1, since_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<std::int64_t, json>> out;
+  while (true) {
+    DROVER_TRY(more, query.step());
+    if (!more) {
+      return out;
+    }
+    DROVER_TRY(fact, parse_column(query.column_text(1)));
+    out.emplace_back(query.column_int(0), std::move(fact));
   }
 }
 

@@ -7,9 +7,12 @@
 // coordinator restart, a requeued prompt runs without them.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/json.hpp"
@@ -31,6 +34,9 @@ struct queued_prompt {
   json extra_data = json::object();
   std::vector<std::string> outputs;
   std::uint32_t attempt = 0;
+  /// Workers that were lost while running it, in order; it is not placed on
+  /// them again, and it fails once they reach the retry budget.
+  std::vector<std::string> failed_workers;
   bool requeued = false;  ///< a worker died running it: it goes first
   bool running = false;
   std::string sensitive_json = "{}";  ///< kept in memory only
@@ -58,7 +64,12 @@ class prompt_store {
   /// Commits a new queue row; sets `p.seq`.
   actors::result<void> enqueue(queued_prompt& p);
 
-  /// Records that the prompt runs (attempt as given) or went back to pending.
+  /// Commits several new rows in one transaction (one fsync), all or none;
+  /// sets each `seq` in order.
+  actors::result<void> enqueue(const std::vector<queued_prompt*>& batch);
+
+  /// Records that the prompt runs (attempt as given) or went back to pending,
+  /// with its failed workers.
   actors::result<void> mark(const queued_prompt& p);
 
   /// Removes pending rows by id (all pending rows when `ids` is empty and
@@ -66,9 +77,18 @@ class prompt_store {
   actors::result<void> remove_pending(const std::vector<std::string>& ids, bool all);
 
   /// In one transaction: writes the history entry and removes the queue row.
-  /// Keeps at most 10,000 entries, as ComfyUI does.
+  /// Keeps at most 10,000 entries, as ComfyUI does. `fact` (the finish as
+  /// gateways were told, any JSON) is kept with the entry for
+  /// `load_recent_facts`.
   actors::result<void> complete(const std::string& prompt_id,
-                                std::optional<std::int64_t> counter, const json& entry);
+                                std::optional<std::int64_t> counter, const json& entry,
+                                const json& fact = nullptr, std::int64_t finished_ms = 0);
+
+  /// The facts of the last `limit` entries completed at or after `since_ms`,
+  /// oldest first, with their times. Entries written without a fact are left
+  /// out.
+  actors::result<std::vector<std::pair<std::int64_t, json>>> load_recent_facts(
+      std::size_t limit, std::int64_t since_ms);
 
   /// `{id: entry}`, or `{}` when unknown.
   actors::result<json> history_entry(const std::string& prompt_id);
@@ -80,17 +100,23 @@ class prompt_store {
   actors::result<void> delete_history(const std::vector<std::string>& ids, bool all);
 
   /// Remembers a worker's catalog, so that validation works after a restart
-  /// before the workers rejoin.
+  /// before the workers rejoin. The 256 most recent workers are kept.
   actors::result<void> save_catalog(const std::string& worker_id, const json& catalog);
 
   /// The union of every remembered catalog (later workers win per class).
   actors::result<json> load_catalogs();
+
+  /// The class names of each remembered worker's catalog, by worker id.
+  actors::result<std::map<std::string, std::set<std::string>>> load_worker_classes();
 
  private:
   explicit prompt_store(sqlite_db db) : db_(std::move(db)) {}
   actors::result<void> prepare_schema();
   actors::result<void> recover_running();
   actors::result<void> load_counter();
+  actors::result<void> migrate();
+  actors::result<void> add_column(const std::string& table, const std::string& name,
+                                  const std::string& definition);
 
   sqlite_db db_;
   std::int64_t next_counter_ = 0;

@@ -53,6 +53,7 @@ struct caf_coordinator_link::state {
   caf::actor current;  ///< the coordinator while connected
   caf::actor gateway_actor;
   bool connected = false;
+  bool welcomed_before = false;  ///< a hello was answered on an earlier connection
   bool stopping = false;
   std::thread connector;
 };
@@ -102,26 +103,37 @@ void caf_coordinator_link::state::coordinator_down() {
   wake.notify_all();
 }
 
-// TODO(#4): facts sent while the coordinator was unreachable are lost; after
-// a reconnect the snapshot should name the running prompts and their plans so
-// that their streams can still complete.
+// After a reconnect the hello says `resuming`, and the coordinator repeats
+// what the gateway may have missed (docs/actors.md §3).
 void caf_coordinator_link::state::spawn_gateway_actor(caf::actor coordinator_actor) {
+  bool resuming = false;
+  {
+    std::lock_guard lock{mutex};
+    resuming = welcomed_before;
+  }
   auto spawned = system->spawn(
-      [this, coordinator_actor](caf::event_based_actor* self) -> caf::behavior {
+      [this, coordinator_actor, resuming](caf::event_based_actor* self) -> caf::behavior {
         self->monitor(coordinator_actor);
         self->set_down_handler([this, self](caf::down_msg&) {
           coordinator_down();
           self->quit();
         });
-        actors::gateway_hello hello{gateway_id, "gateway"};
+        actors::gateway_hello hello{gateway_id, "gateway", resuming};
         self->request(coordinator_actor, request_timeout, hello)
-            .then([this](actors::farm_snapshot& snapshot) { sink.on_snapshot(snapshot); },
-                  [this, self](caf::error& e) {
-                    actors::logger("gateway")->warn("gateway hello failed error={}",
-                                                    caf::to_string(e));
-                    coordinator_down();
-                    self->quit();
-                  });
+            .then(
+                [this](actors::farm_snapshot& snapshot) {
+                  {
+                    std::lock_guard lock{mutex};
+                    welcomed_before = true;
+                  }
+                  sink.on_snapshot(snapshot);
+                },
+                [this, self](caf::error& e) {
+                  actors::logger("gateway")->warn("gateway hello failed error={}",
+                                                  caf::to_string(e));
+                  coordinator_down();
+                  self->quit();
+                });
         return {
             [this](actors::queue_changed& fact) { sink.on_queue_changed(fact); },
             [this](actors::prompt_planned& fact) { sink.on_planned(fact); },
@@ -213,6 +225,10 @@ void caf_coordinator_link::catalog(text_callback done) {
 
 void caf_coordinator_link::farm(text_callback done) {
   state_->ask<std::string>(actors::farm_query{}, std::move(done));
+}
+
+void caf_coordinator_link::status(text_callback done) {
+  state_->ask<std::string>(actors::farm_status_query{}, std::move(done));
 }
 
 void caf_coordinator_link::edit_queue(actors::queue_edit edit, text_callback done) {

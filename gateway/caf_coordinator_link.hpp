@@ -40,6 +40,7 @@ class caf_coordinator_link final : public coordinator_link {
   void queue(text_callback done) override;
   void catalog(text_callback done) override;
   void farm(text_callback done) override;
+  void status(text_callback done) override;
   void edit_queue(actors::queue_edit edit, text_callback done) override;
   void edit_history(actors::history_edit edit, text_callback done) override;
   void interrupt(actors::interrupt_prompt request, text_callback done) override;

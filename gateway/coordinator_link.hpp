@@ -29,6 +29,8 @@ class coordinator_link {
   virtual void catalog(text_callback done) = 0;
   /// The connected workers as a JSON array (docs/actors.md §3 `farm_query`).
   virtual void farm(text_callback done) = 0;
+  /// The farm at a glance, `GET /drover/status` (docs/status.md).
+  virtual void status(text_callback done) = 0;
   virtual void edit_queue(actors::queue_edit edit, text_callback done) = 0;
   virtual void edit_history(actors::history_edit edit, text_callback done) = 0;
   virtual void interrupt(actors::interrupt_prompt request, text_callback done) = 0;

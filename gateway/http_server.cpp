@@ -19,7 +19,7 @@ struct http_server::impl {
       : options(std::move(o)),
         clients(options.limits),
         routes{coordinator, files, [this] { return clients.queue_remaining(); },
-               options.max_upload_bytes},
+               [this] { return clients.prompt_progress(); }, options.max_upload_bytes},
         context{clients, routes, options.max_upload_bytes, options.client_queue_limit} {}
 
   server_options options;

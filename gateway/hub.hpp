@@ -53,6 +53,7 @@ class hub {
     return streams_.running_node_for(client_id);
   }
   std::size_t client_count() const { return clients_.size(); }
+  json prompt_progress() const { return streams_.progress(); }
 
  private:
   void dispatch(stream_output& out);

@@ -37,28 +37,44 @@ bool prompt_stream::hold(actors::event e, std::size_t max_held) {
 }
 
 void prompt_stream::plan(const actors::prompt_planned& planned, stream_output& out) {
+  bool repeat =
+      planned_ && std::all_of(planned.fragments.begin(), planned.fragments.end(),
+                              [&](const actors::planned_fragment& f) {
+                                auto it = attempts_.find({f.fragment, f.attempt});
+                                return it != attempts_.end() && it->second.active;
+                              });
+  if (repeat) {
+    return;  // a resumed gateway hears the plans of running prompts again
+  }
   client_id_.reset();
   if (planned.has_client_id) {
     client_id_ = planned.client_id;
   }
   for (const auto& fragment : planned.fragments) {
-    // A new attempt replaces the fragment's earlier ones: what they
-    // delivered stays delivered, what they still held is void.
-    for (auto& [id, attempt] : attempts_) {
-      if (id.first == fragment.fragment && id.second != fragment.attempt) {
-        held_count_ -= attempt.held.size();
-        attempt.held.clear();
-        attempt.active = false;
-      }
-    }
-    auto& attempt = attempts_[{fragment.fragment, fragment.attempt}];
-    attempt.active = true;
-    attempt.worker_id = fragment.worker_id;
+    activate(fragment.fragment, fragment.attempt, fragment.worker_id);
   }
   planned_ = true;
   out.messages.push_back(
       text_message(std::nullopt, "status", status_data(planned.queue_remaining)));
   pump(out);
+}
+
+prompt_stream::attempt_state& prompt_stream::activate(std::uint32_t fragment,
+                                                      std::uint32_t attempt_number,
+                                                      const std::string& worker_id) {
+  // A new attempt replaces the fragment's earlier ones: what they delivered
+  // stays delivered, what they still held is void.
+  for (auto& [id, attempt] : attempts_) {
+    if (id.first == fragment && id.second != attempt_number) {
+      held_count_ -= attempt.held.size();
+      attempt.held.clear();
+      attempt.active = false;
+    }
+  }
+  auto& attempt = attempts_[{fragment, attempt_number}];
+  attempt.active = true;
+  attempt.worker_id = worker_id;
+  return attempt;
 }
 
 void prompt_stream::finish(const actors::prompt_finished& finished, stream_output& out) {
@@ -69,11 +85,23 @@ void prompt_stream::finish(const actors::prompt_finished& finished, stream_outpu
     }
     planned_ = true;
   }
+  if (finished.fragments.empty()) {
+    // The coordinator gave the prompt up: what its attempts delivered stays
+    // delivered, nothing else of theirs counts, and the error follows.
+    for (auto& [id, attempt] : attempts_) {
+      held_count_ -= attempt.held.size();
+      attempt.held.clear();
+      attempt.active = false;
+    }
+    if (!started_) {
+      emit_start(actors::epoch_ms(), {}, out);
+    }
+  }
   for (const auto& fragment : finished.fragments) {
-    auto& attempt = attempts_[{fragment.fragment, fragment.attempt}];
-    attempt.active = true;
-    attempt.worker_id = fragment.worker_id;
-    attempt.last_seq = fragment.last_seq;
+    // The finish may name an attempt whose plan this gateway missed (it was
+    // reconnecting to the coordinator): it replaces the earlier ones too.
+    activate(fragment.fragment, fragment.attempt, fragment.worker_id).last_seq =
+        fragment.last_seq;
   }
   finished_ = finished;
   pump(out);
@@ -135,6 +163,22 @@ std::optional<std::string> prompt_stream::running_node() const {
   return running_;
 }
 
+json prompt_stream::progress_summary() const {
+  json summary = json::object();
+  summary["node"] = running_ ? json(*running_) : json(nullptr);
+  summary["nodes_done"] = finished_nodes_.size();
+  if (running_) {
+    for (const auto& [id, entry] : progress_nodes_.items()) {
+      if (entry.value("display_node_id", std::string{}) == *running_ &&
+          entry.contains("value")) {
+        summary["value"] = entry["value"];
+        summary["max"] = entry["max"];
+      }
+    }
+  }
+  return summary;
+}
+
 bool prompt_stream::start_if_ready(stream_output& out) {
   // execution_start and the merged execution_cached wait until every planned
   // fragment has started, so that the cached list is complete.
@@ -175,18 +219,23 @@ bool prompt_stream::start_if_ready(stream_output& out) {
     attempt.next_seq = 1;
   }
 
-  auto ts = timestamp.value_or(actors::epoch_ms());
+  emit_start(timestamp.value_or(actors::epoch_ms()), cached, out);
+  return true;
+}
+
+void prompt_stream::emit_start(std::int64_t timestamp,
+                               const std::vector<std::string>& cached,
+                               stream_output& out) {
   json start = json::object();
   start["prompt_id"] = prompt_id_;
-  start["timestamp"] = ts;
+  start["timestamp"] = timestamp;
   to_client("execution_start", start, out);
   json cached_data = json::object();
   cached_data["nodes"] = cached;
   cached_data["prompt_id"] = prompt_id_;
-  cached_data["timestamp"] = ts;
+  cached_data["timestamp"] = timestamp;
   to_client("execution_cached", cached_data, out);
   started_ = true;
-  return true;
 }
 
 // TODO(#4): hold an event whose input came from another fragment until that

@@ -70,6 +70,11 @@ class prompt_stream {
   /// finished (for the `executing` ComfyUI sends to a reconnecting client).
   std::optional<std::string> running_node() const;
 
+  /// How far the prompt got, for `GET /drover/status`: `{"node": display id
+  /// of the running node or null, "nodes_done": nodes executed, "value",
+  /// "max": the running node's progress (absent when it reported none)}`.
+  json progress_summary() const;
+
  private:
   using attempt_id = std::pair<std::uint32_t, std::uint32_t>;  // fragment, attempt
 
@@ -82,7 +87,11 @@ class prompt_stream {
     std::optional<std::uint64_t> replay_from;  ///< an unanswered request
   };
 
+  attempt_state& activate(std::uint32_t fragment, std::uint32_t attempt_number,
+                          const std::string& worker_id);
   bool start_if_ready(stream_output& out);
+  void emit_start(std::int64_t timestamp, const std::vector<std::string>& cached,
+                  stream_output& out);
   bool drain(attempt_state& attempt, stream_output& out);
   void request_missing(std::uint32_t fragment, std::uint32_t attempt_number,
                        attempt_state& attempt, stream_output& out);

@@ -60,6 +60,16 @@ void prompt_streams::on_replay_answered(const actors::attempt_key& key, bool kno
   retire_if_done(it);
 }
 
+json prompt_streams::progress() const {
+  json out = json::object();
+  for (const auto& [id, stream] : streams_) {
+    if (stream.planned() && !stream.done()) {
+      out[id] = stream.progress_summary();
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> prompt_streams::running_node_for(
     const std::string& client_id) const {
   for (const auto& [id, stream] : streams_) {

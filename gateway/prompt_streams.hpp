@@ -43,6 +43,9 @@ class prompt_streams {
 
   /// Prompts with state kept (planned or held), for tests and metrics.
   std::size_t open_prompts() const { return streams_.size(); }
+  /// prompt_stream::progress_summary of every started prompt not yet done,
+  /// by prompt id.
+  json progress() const;
 
  private:
   using stream_map = std::unordered_map<std::string, prompt_stream>;

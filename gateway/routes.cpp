@@ -235,6 +235,33 @@ void get_system_stats(route_context& context, reply_callback reply) {
   });
 }
 
+/// `GET /drover/status`: the coordinator's farm status, each running prompt
+/// with how far this gateway saw it get.
+void get_farm_status(route_context& context, reply_callback reply) {
+  auto progress = context.prompt_progress ? context.prompt_progress() : json::object();
+  context.coordinator.status([progress = std::move(progress), reply = std::move(reply)](
+                                 actors::result<std::string> text) {
+    if (!text) {
+      actors::logger("gateway")->warn("farm status failed error={}",
+                                      actors::describe(text.error()));
+      reply(json_reply(R"({"error": "the coordinator cannot be reached"})", 503));
+      return;
+    }
+    auto status = json::parse(text.value(), nullptr, false);
+    if (!status.is_object() || !status["workers"].is_array()) {
+      reply(json_reply(R"({"error": "the coordinator sent no status"})", 502));
+      return;
+    }
+    for (auto& worker : status["workers"]) {
+      for (auto& prompt : worker["running"]) {
+        auto seen = progress.find(prompt.value("prompt_id", std::string{}));
+        prompt["progress"] = seen == progress.end() ? json(nullptr) : *seen;
+      }
+    }
+    reply(json_reply(status.dump()));
+  });
+}
+
 bool known_path(const std::string& path);
 
 void route_get(const std::string& path, const std::map<std::string, std::string>& query,
@@ -253,6 +280,8 @@ void route_get(const std::string& path, const std::map<std::string, std::string>
     get_object_info(path, context, std::move(reply));
   } else if (path == "/system_stats") {
     get_system_stats(context, std::move(reply));
+  } else if (path == "/drover/status") {
+    get_farm_status(context, std::move(reply));
   } else if (path == "/features") {
     reply(json_reply(server_features_json(context.max_upload_bytes)));
   } else if (path == "/embeddings" || path == "/extensions") {
@@ -349,9 +378,10 @@ void route_post(const http_request& request, const std::string& path,
 }
 
 bool known_path(const std::string& path) {
-  for (const char* p : {"/prompt", "/queue", "/history", "/interrupt", "/view",
-                        "/object_info", "/system_stats", "/features", "/embeddings",
-                        "/extensions", "/upload/image", "/upload/mask", "/free", "/"}) {
+  for (const char* p :
+       {"/prompt", "/queue", "/history", "/interrupt", "/view", "/object_info",
+        "/system_stats", "/features", "/embeddings", "/extensions", "/upload/image",
+        "/upload/mask", "/free", "/drover/status", "/"}) {
     if (path == p) {
       return true;
     }

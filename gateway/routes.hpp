@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/json.hpp"
 #include "gateway/coordinator_link.hpp"
 #include "gateway/file_source.hpp"
 
@@ -40,6 +41,8 @@ struct route_context {
   file_source& files;
   /// The farm's queue length as the gateway last heard it; io thread only.
   std::function<std::uint64_t()> queue_remaining;
+  /// prompt_streams::progress(); io thread only. May be empty.
+  std::function<json()> prompt_progress;
   std::size_t max_upload_bytes = std::size_t{100} << 20;
 };
 

@@ -1,6 +1,64 @@
 #include "worker/attempt_environment.hpp"
 
+#include <algorithm>
+
+#include "worker/png_codec.hpp"
+#include "worker/saved_image.hpp"
+
 namespace drover::worker {
+
+namespace {
+
+/// ComfyUI's default `--preview-size`: previews fit in this square.
+constexpr std::uint32_t max_preview_side = 512;
+
+/// `image` shrunk by nearest neighbour to fit in the preview square, as
+/// ComfyUI's `ImageOps.contain` does (with a finer filter).
+pixels8 contain(pixels8 image) {
+  auto side = std::max(image.width, image.height);
+  if (side <= max_preview_side) {
+    return image;
+  }
+  pixels8 out;
+  out.channels = image.channels;
+  out.width = std::max<std::uint32_t>(1, image.width * max_preview_side / side);
+  out.height = std::max<std::uint32_t>(1, image.height * max_preview_side / side);
+  out.data.resize(std::size_t{out.width} * out.height * out.channels);
+  for (std::uint32_t y = 0; y < out.height; ++y) {
+    auto sy = std::size_t{y} * image.height / out.height;
+    for (std::uint32_t x = 0; x < out.width; ++x) {
+      auto sx = std::size_t{x} * image.width / out.width;
+      auto from = (sy * image.width + sx) * image.channels;
+      auto to = (std::size_t{y} * out.width + x) * out.channels;
+      std::copy_n(image.data.begin() + from, image.channels, out.data.begin() + to);
+    }
+  }
+  return out;
+}
+
+/// The preview as a MIME type and encoded bytes. Tensors become PNG: drover
+/// has no JPEG encoder, and ComfyUI's clients show either format.
+/// TODO(#7): JPEG (ComfyUI's default) once the worker has an encoder, and
+/// ComfyUI's resampling filter instead of nearest neighbour in `contain`.
+actors::result<std::pair<std::string, std::string>> encode_preview(
+    const preview_image& preview) {
+  if (preview.image) {
+    DROVER_TRY(pixels, to_pixels(*preview.image, 0));
+    DROVER_TRY(png, encode_png(contain(std::move(pixels)), {}, 1));
+    return std::make_pair(std::string{"image/png"}, std::move(png));
+  }
+  if (preview.mime != "image/jpeg" && preview.mime != "image/png") {
+    return actors::fail(actors::errc::invalid_input,
+                        "a preview must be image/jpeg or image/png, not " +
+                            (preview.mime.empty() ? "nothing" : preview.mime));
+  }
+  if (preview.encoded.empty()) {
+    return actors::fail(actors::errc::invalid_input, "an empty preview image");
+  }
+  return std::make_pair(preview.mime, preview.encoded);
+}
+
+}  // namespace
 
 attempt_environment::attempt_environment(actors::attempt_key key, json prompt,
                                          json extra_pnginfo, file_sink& files,
@@ -21,8 +79,36 @@ void attempt_environment::progress(const std::string& node_id, double value, dou
   publish(actors::node_progress{node_id, value, max});
 }
 
+actors::result<void> attempt_environment::progress(const std::string& node_id,
+                                                   double value, double max,
+                                                   const preview_image& preview) {
+  if (interrupted()) {
+    return actors::ok();
+  }
+  // Encode first, so that a bad preview still leaves the progress reported.
+  auto encoded = encode_preview(preview);
+  publish(actors::node_progress{node_id, value, max});
+  if (!encoded) {
+    return encoded.error();
+  }
+  auto& [mime, bytes] = encoded.value();
+  publish(actors::node_preview{node_id, std::move(mime),
+                               std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+  return actors::ok();
+}
+
 void attempt_environment::text(const std::string& node_id, std::string text) {
   publish(actors::node_text{node_id, std::move(text)});
+}
+
+actors::result<void> attempt_environment::send(const std::string& type, json data,
+                                               message_delivery delivery) {
+  if (type.empty()) {
+    return actors::fail(actors::errc::invalid_input, "a message needs a type");
+  }
+  publish(actors::custom_message{type, std::move(data),
+                                 delivery == message_delivery::broadcast});
+  return actors::ok();
 }
 
 std::uint64_t attempt_environment::publish(actors::event_body body) {

@@ -26,7 +26,12 @@ class attempt_environment final : public node_environment {
   file_sink& files() override { return files_; }
   bool interrupted() const override { return interrupt_.load(); }
   void progress(const std::string& node_id, double value, double max) override;
+  actors::result<void> progress(const std::string& node_id, double value, double max,
+                                const preview_image& preview) override;
   void text(const std::string& node_id, std::string text) override;
+  using node_environment::send;
+  actors::result<void> send(const std::string& type, json data,
+                            message_delivery delivery) override;
 
   const actors::attempt_key& key() const { return key_; }
 

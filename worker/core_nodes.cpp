@@ -33,4 +33,10 @@ actors::result<void> register_core_nodes(node_registry& registry) {
   return actors::ok();
 }
 
+const node_pack_descriptor& core_node_pack() {
+  static const node_pack_descriptor pack{node_api_version, node_api_layout(),
+                                         "drover-core", "0.1.0", &register_core_nodes};
+  return pack;
+}
+
 }  // namespace drover::worker

@@ -44,6 +44,9 @@ node_outcome invoke(const node_definition& definition, node_call& call) {
     return node_failure{"torch.OutOfMemoryError", "Allocation on device"};
   } catch (const std::exception& e) {
     return node_failure{"RuntimeError", e.what()};
+  } catch (...) {
+    // A node pack may throw anything; the worker must outlive it.
+    return node_failure{"RuntimeError", "the node threw something not an exception"};
   }
 }
 
@@ -130,6 +133,8 @@ std::optional<std::string> fragment_run::fingerprint(const actors::prompt_node& 
     changed.emplace(definition->fingerprint(constants, env_));
   } catch (const std::exception& e) {
     changed.emplace(actors::fail(actors::errc::execution, e.what()));
+  } catch (...) {
+    changed.emplace(actors::fail(actors::errc::execution, "IS_CHANGED threw"));
   }
   if (!*changed) {
     actors::logger("worker")->debug("fingerprint failed node_id={} error={}", node.id,
@@ -327,6 +332,11 @@ bool fragment_run::conclude(const actors::prompt_node& node, node_outcome& outco
   }
 
   auto& result = outcome.value();
+  // ComfyUI sends `executed` only for a non-empty ui (execution.py: `if
+  // len(output_ui) > 0`): an empty dictionary is no ui.
+  if (result.ui.is_object() && result.ui.empty()) {
+    result.ui = nullptr;
+  }
   executed_.push_back(node.id);
   auto key = keys_.at(node.id);
   if (key) {

@@ -62,6 +62,11 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                   if (!self->state.announced) {
                     self->state.announced = true;
                     print_ready_line(*link);
+                  } else {
+                    // The coordinator requeued whatever ran here when the
+                    // link broke: those attempts are void, so free the slot.
+                    log->info("attempts of the previous connection interrupted");
+                    link->runner->interrupt("");
                   }
                 },
                 [self, link, log](caf::error& e) {

@@ -15,6 +15,7 @@
 #include "worker/core_nodes.hpp"
 #include "worker/event_publisher.hpp"
 #include "worker/fragment_runner.hpp"
+#include "worker/node_pack_loader.hpp"
 #include "worker/testing_nodes.hpp"
 #include "worker/worker_actor.hpp"
 
@@ -92,7 +93,7 @@ cache_options cache_settings(const worker_options& options) {
 int run_worker(const worker_options& options) {
   auto log = actors::logger("worker");
   node_registry registry;
-  if (auto added = register_core_nodes(registry); !added) {
+  if (auto added = install_node_pack(core_node_pack(), registry); !added) {
     log->error("node pack failed error={}", added.error().message);
     return 1;
   }
@@ -102,6 +103,13 @@ int run_worker(const worker_options& options) {
       return 1;
     }
     log->info("testing nodes enabled speed={}", options.testing_speed);
+  }
+  if (!options.node_packs.empty()) {
+    // A refused pack is logged by the loader; the worker runs without it.
+    if (auto packs = load_node_packs(options.node_packs, registry); !packs) {
+      log->error("node packs not loaded error={}", packs.error().message);
+      return 1;
+    }
   }
 
   zmq::context_t context;

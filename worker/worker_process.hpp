@@ -21,6 +21,9 @@ struct worker_options {
   std::size_t cache_lru = 0;
   bool cache_none = false;
   std::string log_level = "info";
+  /// `--node-packs DIR`: load every `*.so` node pack of DIR at start
+  /// (docs/node-packs.md); empty: none.
+  std::string node_packs;
 };
 
 /// Runs a worker process until SIGINT or SIGTERM: binds its event and replay

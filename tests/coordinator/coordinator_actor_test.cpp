@@ -9,113 +9,11 @@
 #include "actors/event.hpp"
 #include "actors/messages.hpp"
 #include "coordinator/prompt_store.hpp"
-#include "tests/coordinator/temp_dir.hpp"
-
-// The seam under test is the coordinator actor's message protocol
-// (docs/actors.md): the workers and the gateway are scripted scoped actors in
-// the same actor system; the SQLite store underneath is real.
+#include "tests/coordinator/coordinator_harness.hpp"
 
 namespace drover::coordinator {
 
 using namespace drover::actors;
-
-namespace {
-
-constexpr auto wait = std::chrono::seconds{10};
-
-std::string catalog_text() {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} +
-                   "/comfyui-v0.8.0/object_info_subset.json"};
-  return std::string{std::istreambuf_iterator<char>{in}, {}};
-}
-
-const char* prompt_text = R"({
-  "1": {"class_type": "EmptyImage",
-        "inputs": {"width": 64.5, "height": 64, "batch_size": 1, "color": 0}},
-  "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}})";
-
-struct farm {
-  test::temp_dir dir;
-  std::unique_ptr<prompt_store> store;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> system;
-  caf::actor coordinator;
-
-  farm() {
-    store = std::move(prompt_store::open(dir.file("drover.sqlite3")).value());
-    configure_actor_system(cfg);
-    system = std::make_unique<caf::actor_system>(cfg);
-    coordinator = spawn_coordinator(*system, {store.get(), "coord-1", 4242, {}});
-  }
-  ~farm() {
-    caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
-    coordinator = nullptr;
-    system.reset();
-  }
-
-  worker_welcome join_worker(caf::scoped_actor& worker, const std::string& id) {
-    worker_hello hello{
-        id, id, "host", 1, 1, "tcp://e/" + id, "tcp://r/" + id, catalog_text(), "{}"};
-    worker_welcome welcome;
-    worker->request(coordinator, wait, hello)
-        .receive([&](const worker_welcome& w) { welcome = w; },
-                 [&](const caf::error& e) { FAIL(system->render(e)); });
-    return welcome;
-  }
-
-  submit_reply submit(caf::scoped_actor& from, const std::string& id) {
-    submit_prompt request;
-    request.prompt_id = id;
-    request.has_client_id = true;
-    request.client_id = "client-1";
-    request.prompt_json = prompt_text;
-    request.extra_data_json = R"({"client_id": "client-1"})";
-    request.sensitive_json = R"({"api_key_comfy_org": "k"})";
-    submit_reply reply;
-    from->request(coordinator, wait, request)
-        .receive([&](const submit_reply& r) { reply = r; },
-                 [&](const caf::error& e) { FAIL(system->render(e)); });
-    return reply;
-  }
-
-  template <class Query>
-  json ask(caf::scoped_actor& from, const Query& query) {
-    std::string body;
-    from->request(coordinator, wait, query)
-        .receive([&](const std::string& text) { body = text; },
-                 [&](const caf::error& e) { FAIL(system->render(e)); });
-    return json::parse(body);
-  }
-};
-
-/// The next fact a gateway receives, by type name, with its payload kept.
-struct fact_log {
-  std::string type;
-  prompt_planned planned;
-  prompt_finished finished;
-  queue_changed changed;
-};
-
-fact_log next_fact(caf::scoped_actor& gateway) {
-  fact_log f;
-  gateway->receive(
-      [&](const worker_joined&) { f.type = "worker_joined"; },
-      [&](const worker_left&) { f.type = "worker_left"; },
-      [&](const queue_changed& x) { f.type = "queue_changed", f.changed = x; },
-      [&](const prompt_planned& x) { f.type = "prompt_planned", f.planned = x; },
-      [&](const prompt_finished& x) { f.type = "prompt_finished", f.finished = x; },
-      caf::after(wait) >> [&] { f.type = "timeout"; });
-  return f;
-}
-
-run_fragment next_run(caf::scoped_actor& worker) {
-  run_fragment run;
-  worker->receive([&](const run_fragment& r) { run = r; },
-                  caf::after(wait) >> [&] { FAIL("no run_fragment"); });
-  return run;
-}
-
-}  // namespace
 
 TEST_CASE(
     "a prompt goes submit, planned, run_fragment, fragment_done, history, finished") {

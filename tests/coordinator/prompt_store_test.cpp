@@ -189,6 +189,84 @@ TEST_CASE("remembered catalogs are merged and survive a reopen") {
   CHECK(catalog["B"]["v"] == 2);
 }
 
+TEST_CASE("the workers that lost a prompt are kept with it across a reopen") {
+  test::temp_dir dir;
+  auto path = dir.file("drover.sqlite3");
+  {
+    auto store = std::move(prompt_store::open(path).value());
+    auto p = make_prompt(*store, "p1");
+    REQUIRE(store->enqueue(p));
+    p.failed_workers = {"w1", "w2"};
+    p.requeued = true;
+    REQUIRE(store->mark(p));
+  }
+  auto store = std::move(prompt_store::open(path).value());
+  auto rows = store->load_queue().value();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].failed_workers == std::vector<std::string>{"w1", "w2"});
+}
+
+TEST_CASE("a queue written before failed workers were kept is brought up to date") {
+  test::temp_dir dir;
+  auto path = dir.file("drover.sqlite3");
+  {
+    auto db = std::move(sqlite_db::open(path).value());
+    REQUIRE(db.exec(R"sql(
+      CREATE TABLE queue (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        prompt_id TEXT NOT NULL UNIQUE, number REAL NOT NULL,
+        number_json TEXT NOT NULL, counter INTEGER, has_client_id INTEGER NOT NULL,
+        client_id TEXT NOT NULL, prompt TEXT NOT NULL, extra_data TEXT NOT NULL,
+        outputs TEXT NOT NULL, attempt INTEGER NOT NULL, requeued INTEGER NOT NULL,
+        running INTEGER NOT NULL);
+      INSERT INTO queue (prompt_id, number, number_json, counter, has_client_id,
+        client_id, prompt, extra_data, outputs, attempt, requeued, running)
+        VALUES ('old', 4, '4', 4, 0, '', '{}', '{}', '["9"]', 0, 0, 1);)sql"));
+  }
+  auto store = prompt_store::open(path);
+  REQUIRE_MESSAGE(store.has_value(), actors::describe(store.error()));
+  auto rows = store.value()->load_queue().value();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].prompt_id == "old");
+  CHECK(rows[0].failed_workers.empty());
+  CHECK(rows[0].attempt == 1);  // it was running: back to pending
+}
+
+TEST_CASE("each remembered worker's classes are listed, the newest 256 kept") {
+  test::temp_dir dir;
+  auto store = std::move(prompt_store::open(dir.file("drover.sqlite3")).value());
+  for (int i = 0; i < 260; ++i) {
+    REQUIRE(store->save_catalog("w" + std::to_string(i), {{"C" + std::to_string(i), 1}}));
+  }
+  auto classes = store->load_worker_classes().value();
+  CHECK(classes.size() == 256);
+  CHECK(classes.count("w3") == 0);
+  CHECK(classes.count("w4") == 1);
+  CHECK(classes["w259"] == std::set<std::string>{"C259"});
+}
+
+TEST_CASE("recent finishes are kept with history and read back after a reopen") {
+  test::temp_dir dir;
+  auto path = dir.file("drover.sqlite3");
+  {
+    auto store = std::move(prompt_store::open(path).value());
+    for (int i = 0; i < 4; ++i) {
+      auto id = "p" + std::to_string(i);
+      auto p = make_prompt(*store, id);
+      REQUIRE(store->enqueue(p));
+      REQUIRE(store->complete(id, p.counter, entry_for(id), json{{"n", i}}, 1000 + i));
+    }
+    auto p = make_prompt(*store, "no-fact");
+    REQUIRE(store->enqueue(p));
+    REQUIRE(store->complete("no-fact", p.counter, entry_for("no-fact")));
+  }
+  auto store = std::move(prompt_store::open(path).value());
+  auto facts = store->load_recent_facts(2, 0).value();
+  REQUIRE(facts.size() == 2);
+  CHECK(facts[0] == std::make_pair(std::int64_t{1002}, json{{"n", 2}}));
+  CHECK(facts[1] == std::make_pair(std::int64_t{1003}, json{{"n", 3}}));
+  CHECK(store->load_recent_facts(10, 1003).value().size() == 1);
+}
+
 TEST_CASE("a database path in a missing folder fails as a value") {
   auto store = prompt_store::open("/nonexistent-drover-dir/x/drover.sqlite3");
   CHECK_FALSE(store);

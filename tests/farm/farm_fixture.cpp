@@ -18,24 +18,32 @@ std::string make_data_dir() {
   return pattern;
 }
 
-cli::local_farm start_farm(const std::string& data_dir, std::uint32_t workers,
-                           bool testing_nodes) {
-  cli::local_farm_options options;
-  options.enable_testing_nodes = testing_nodes;
+cli::local_farm start_farm(const std::string& data_dir, cli::local_farm_options options) {
   options.binary = DROVER_BINARY;
   options.gateway_port = 0;
-  options.workers = workers;
   options.data_dir = data_dir;
-  options.log_level = "warn";
+  // DROVER_TEST_LOG_LEVEL=info shows every process's log when a test fails.
+  const char* level = std::getenv("DROVER_TEST_LOG_LEVEL");
+  options.log_level = level != nullptr ? level : "warn";
   auto farm = cli::local_farm::start(options);
   REQUIRE_MESSAGE(farm.has_value(), actors::describe(farm.error()));
   return std::move(farm.value());
 }
 
+cli::local_farm_options layout(std::uint32_t workers, bool testing_nodes) {
+  cli::local_farm_options options;
+  options.workers = workers;
+  options.enable_testing_nodes = testing_nodes;
+  return options;
+}
+
 }  // namespace
 
 farm_fixture::farm_fixture(std::uint32_t workers, bool testing_nodes)
-    : data_dir_(make_data_dir()), farm_(start_farm(data_dir_, workers, testing_nodes)) {
+    : farm_fixture(layout(workers, testing_nodes)) {}
+
+farm_fixture::farm_fixture(cli::local_farm_options options)
+    : data_dir_(make_data_dir()), farm_(start_farm(data_dir_, std::move(options))) {
   const auto& endpoint = farm_.gateway_endpoint();
   auto colon = endpoint.rfind(':');
   host_ = endpoint.substr(0, colon);
@@ -49,11 +57,15 @@ farm_fixture::~farm_fixture() {
 }
 
 http_response farm_fixture::get(const std::string& target) {
-  return http_request(host_, port_, "GET", target);
+  auto response = client::http_request(address(), "GET", target);
+  REQUIRE_MESSAGE(response.has_value(), actors::describe(response.error()));
+  return std::move(response.value());
 }
 
 http_response farm_fixture::post(const std::string& target, const std::string& body) {
-  return http_request(host_, port_, "POST", target, body);
+  auto response = client::http_request(address(), "POST", target, body);
+  REQUIRE_MESSAGE(response.has_value(), actors::describe(response.error()));
+  return std::move(response.value());
 }
 
 json farm_fixture::post_json(const std::string& target, const json& body,
@@ -63,6 +75,18 @@ json farm_fixture::post_json(const std::string& target, const json& body,
   auto parsed = json::parse(response.body, nullptr, false);
   REQUIRE_MESSAGE(!parsed.is_discarded(), "not JSON: " << response.body);
   return parsed;
+}
+
+ws_client farm_fixture::connect_ws(const std::string& client_id) {
+  auto ws = ws_client::connect(address(), client_id);
+  REQUIRE_MESSAGE(ws.has_value(), actors::describe(ws.error()));
+  return std::move(ws.value());
+}
+
+std::optional<ws_frame> next_frame(ws_client& ws, std::chrono::milliseconds timeout) {
+  auto frame = ws.next(timeout);
+  REQUIRE_MESSAGE(frame.has_value(), actors::describe(frame.error()));
+  return std::move(frame.value());
 }
 
 json load_json_file(const std::string& path) {

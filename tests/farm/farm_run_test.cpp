@@ -21,7 +21,7 @@ constexpr std::chrono::seconds frame_timeout{30};
 std::vector<json> read_prompt_messages(ws_client& ws, const std::string& prompt_id) {
   std::vector<json> messages;
   while (true) {
-    auto frame = ws.next(frame_timeout);
+    auto frame = next_frame(ws, frame_timeout);
     REQUIRE_MESSAGE(frame.has_value(), "no WebSocket frame within 30 s; got so far: "
                                            << json(messages).dump());
     if (!frame->text) {
@@ -91,8 +91,8 @@ TEST_CASE("a prompt from a ComfyUI client runs on a farm of processes and yields
   const auto shapes = reference_shapes();
 
   // Connecting gives the client its id back in a status message.
-  ws_client ws{fixture.host(), fixture.port(), "farm-test-client"};
-  auto hello = ws.next(frame_timeout);
+  auto ws = fixture.connect_ws("farm-test-client");
+  auto hello = next_frame(ws, frame_timeout);
   REQUIRE(hello.has_value());
   auto hello_message = json::parse(hello->data);
   CHECK(hello_message["type"] == "status");

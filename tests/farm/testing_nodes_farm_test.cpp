@@ -29,8 +29,8 @@ json sleep_prompt() {
 
 TEST_CASE("a TestSleep prompt on a farm with testing nodes sends progress messages") {
   farm_fixture fixture{1, true};
-  ws_client ws{fixture.host(), fixture.port(), "testing-client"};
-  REQUIRE(ws.next(frame_timeout).has_value());  // the status greeting
+  auto ws = fixture.connect_ws("testing-client");
+  REQUIRE(next_frame(ws, frame_timeout).has_value());  // the status greeting
 
   json request = {{"prompt", sleep_prompt()}, {"client_id", "testing-client"}};
   auto accepted = fixture.post_json("/prompt", request, 200);
@@ -40,7 +40,7 @@ TEST_CASE("a TestSleep prompt on a farm with testing nodes sends progress messag
   std::vector<json> progress;
   bool success = false;
   while (!success) {
-    auto frame = ws.next(frame_timeout);
+    auto frame = next_frame(ws, frame_timeout);
     REQUIRE_MESSAGE(frame.has_value(), "no WebSocket frame within 30 s");
     if (!frame->text) {
       continue;

@@ -285,6 +285,87 @@ TEST_CASE("a requeued attempt does not repeat nodes the client saw finish") {
   CHECK(types.back() == "executing");
 }
 
+TEST_CASE("a prompt given up before any event starts and ends with its error") {
+  const std::string id = "p-given-up";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_planned({id, true, "c1", 1, {{0, 1, "w2"}}}, out);
+  // The second worker died too, before its first event; the budget is spent.
+  actors::prompt_finished given_up{
+      id,
+      true,
+      "c1",
+      0,
+      "execution_error",
+      R"({"prompt_id": "p-given-up", "exception_type": "drover.WorkerLost"})",
+      {}};
+  streams.on_finished(given_up, out);
+
+  auto types = types_of(seen_by(out.messages, "c1"));
+  CHECK(types == std::vector<std::string>{"status", "status", "execution_start",
+                                          "execution_cached", "execution_error", "status",
+                                          "executing"});
+  CHECK(streams.open_prompts() == 0);
+
+  // A late event of a dead attempt changes nothing.
+  stream_output late;
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), late);
+  CHECK(seen_by(late.messages, "c1").empty());
+}
+
+TEST_CASE("a prompt given up mid-run keeps what was delivered and ends once") {
+  const std::string id = "p-given-up-late";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  streams.on_event(event_of(id, 1, actors::node_started{"1", "1", "", "1"}), out);
+  // A held event of the dead attempt, after a gap: never delivered.
+  streams.on_event(event_of(id, 3, actors::node_finished{"1"}), out);
+  actors::prompt_finished given_up{id, true, "c1", 0, "execution_error", "{}", {}};
+  streams.on_finished(given_up, out);
+
+  auto types = types_of(seen_by(out.messages, "c1"));
+  CHECK(std::count(types.begin(), types.end(), "execution_start") == 1);
+  CHECK(std::count(types.begin(), types.end(), "execution_error") == 1);
+  CHECK(types.back() == "executing");
+}
+
+TEST_CASE("a finish naming an attempt whose plan was missed replaces the earlier one") {
+  // Attempt 0 was planned but never ran (the coordinator died); the gateway
+  // was reconnecting when attempt 1 was planned, and hears of it at the end.
+  const std::string id = "p-missed-plan";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}, 0, 1), out);
+  streams.on_event(event_of(id, 1, actors::node_started{"1", "1", "", "1"}, 0, 1), out);
+  streams.on_event(event_of(id, 2, actors::node_finished{"1"}, 0, 1), out);
+  streams.on_event(event_of(id, 3, actors::fragment_ended{}, 0, 1), out);
+  CHECK(types_of(seen_by(out.messages, "c1")) == std::vector<std::string>{"status"});
+
+  streams.on_finished({id, true, "c1", 0, "execution_success", "{}", {{0, 1, "w2", 3}}},
+                      out);
+  auto types = types_of(seen_by(out.messages, "c1"));
+  CHECK(std::count(types.begin(), types.end(), "execution_start") == 1);
+  CHECK(std::count(types.begin(), types.end(), "execution_success") == 1);
+  CHECK(types.back() == "executing");
+  CHECK(streams.open_prompts() == 0);
+}
+
+TEST_CASE("a plan heard again after a reconnect sends nothing new") {
+  const std::string id = "p-plan-again";
+  prompt_streams streams;
+  stream_output out;
+  actors::prompt_planned plan{id, true, "c1", 1, {{0, 0, "w1"}}};
+  streams.on_planned(plan, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  auto before = out.messages.size();
+  streams.on_planned(plan, out);
+  CHECK(out.messages.size() == before);
+}
+
 TEST_CASE("two fragments start together with one merged execution_cached") {
   const std::string id = "p-split";
   actors::prompt_planned plan{id, true, "c1", 1, {{0, 0, "w1"}, {1, 0, "w2"}}};

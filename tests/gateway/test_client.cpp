@@ -165,6 +165,15 @@ void fake_coordinator::farm(gateway::text_callback done) {
   done(text);
 }
 
+void fake_coordinator::status(gateway::text_callback done) {
+  std::string text;
+  {
+    std::lock_guard lock{mutex};
+    text = status_json;
+  }
+  done(text);
+}
+
 void fake_coordinator::edit_queue(actors::queue_edit edit, gateway::text_callback done) {
   {
     std::lock_guard lock{mutex};

@@ -57,6 +57,7 @@ class fake_coordinator final : public gateway::coordinator_link {
   void queue(gateway::text_callback done) override;
   void catalog(gateway::text_callback done) override;
   void farm(gateway::text_callback done) override;
+  void status(gateway::text_callback done) override;
   void edit_queue(actors::queue_edit edit, gateway::text_callback done) override;
   void edit_history(actors::history_edit edit, gateway::text_callback done) override;
   void interrupt(actors::interrupt_prompt request, gateway::text_callback done) override;
@@ -69,6 +70,7 @@ class fake_coordinator final : public gateway::coordinator_link {
   std::vector<actors::history_query> history_queries;
   std::string catalog_json = "{}";
   std::string farm_json = "[]";
+  std::string status_json = "{}";
   std::string queue_json = R"({"queue_running":[],"queue_pending":[]})";
   /// When set, the whole history; a query for one id gets its entry or {}.
   std::optional<std::string> history_json;

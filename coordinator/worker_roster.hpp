@@ -1,0 +1,77 @@
+#pragma once
+
+// The workers a coordinator knows, and where a prompt should run
+// (docs/actors.md §4). Knows nothing of actors: the coordinator actor keeps
+// the handles and asks the roster for decisions.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/json.hpp"
+#include "actors/messages.hpp"
+
+namespace drover::coordinator {
+
+/// What a prompt asks of the worker that runs it.
+struct prompt_needs {
+  std::set<std::string> classes;
+  std::vector<std::uint64_t> signatures;  ///< prompt_signatures(), sorted
+};
+
+/// The needs of an API-format prompt.
+prompt_needs needs_of(const json& prompt);
+
+/// One joined worker.
+struct worker_record {
+  actors::worker_hello hello;
+  std::unordered_set<std::string> classes;
+  std::int64_t joined_ms = 0;
+  std::uint32_t busy = 0;
+  std::set<std::string> running;  ///< prompt ids
+  std::uint64_t completed = 0;    ///< attempts it finished, any outcome
+  /// Signatures of the last prompt it finished: what its cache likely holds.
+  std::vector<std::uint64_t> cached;
+
+  std::uint32_t slots() const { return hello.slots == 0 ? 1 : hello.slots; }
+  std::uint32_t free_slots() const { return busy < slots() ? slots() - busy : 0; }
+  bool has_all(const std::set<std::string>& classes) const;
+};
+
+/// Workers by id. Placement prefers, among free workers that have every
+/// class and are not excluded, the one whose cache matches most of the
+/// prompt, then the least loaded, then the earliest joined.
+class worker_roster {
+ public:
+  /// Adds or replaces a worker; returns its record.
+  worker_record& join(const actors::worker_hello& hello, std::int64_t now_ms);
+  void leave(const std::string& worker_id);
+
+  worker_record* find(const std::string& worker_id);
+  const std::map<std::string, worker_record>& all() const { return workers_; }
+  std::size_t size() const { return workers_.size(); }
+
+  /// True while some worker has a free slot.
+  bool any_free() const { return free_slots_ > 0; }
+
+  /// The worker to run a prompt with `needs` now, or nullopt.
+  std::optional<std::string> choose(const prompt_needs& needs,
+                                    const std::vector<std::string>& excluded) const;
+
+  /// Records that `prompt_id` runs on the worker.
+  void start(const std::string& worker_id, const std::string& prompt_id);
+  /// Records that it ended there; `signatures` is what it computed.
+  void finish(const std::string& worker_id, const std::string& prompt_id,
+              const std::vector<std::uint64_t>& signatures);
+
+ private:
+  std::map<std::string, worker_record> workers_;
+  std::size_t free_slots_ = 0;
+};
+
+}  // namespace drover::coordinator

@@ -1,0 +1,262 @@
+// Placement, retry budgets and idempotent submission of the coordinator
+// actor (docs/actors.md §4), with scripted workers and a real SQLite store.
+
+#include <doctest/doctest.h>
+
+#include "tests/coordinator/coordinator_harness.hpp"
+
+namespace drover::coordinator {
+
+using namespace drover::actors;
+
+namespace {
+
+const char* blur_prompt = R"({
+  "1": {"class_type": "EmptyImage",
+        "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}},
+  "2": {"class_type": "ImageBlur",
+        "inputs": {"image": ["1", 0], "blur_radius": 1, "sigma": 1.0}},
+  "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}}})";
+
+const char* invert_prompt = R"({
+  "1": {"class_type": "EmptyImage",
+        "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}},
+  "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+  "3": {"class_type": "ImageBlur",
+        "inputs": {"image": ["2", 0], "blur_radius": 1, "sigma": 1.0}},
+  "4": {"class_type": "PreviewImage", "inputs": {"images": ["3", 0]}}})";
+
+void join_gateway(farm& f, caf::scoped_actor& gateway) {
+  gateway->request(f.coordinator, wait, gateway_hello{"g1", "g1"})
+      .receive([](const farm_snapshot&) {},
+               [&](const caf::error& e) { FAIL(f.system->render(e)); });
+}
+
+}  // namespace
+
+TEST_CASE("a prompt goes only to a worker that has every class it uses") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor plain{*f.system};
+  caf::scoped_actor blurring{*f.system};
+  f.join_worker(plain, "plain", catalog_of({"EmptyImage", "PreviewImage"}));
+  f.join_worker(blurring, "blurring",
+                catalog_of({"EmptyImage", "PreviewImage", "ImageBlur"}));
+
+  REQUIRE(f.submit(gateway, "b1", blur_prompt).accepted);
+  REQUIRE(f.submit(gateway, "b2", blur_prompt).accepted);
+  CHECK(next_run(blurring).prompt_id == "b1");
+  // b2 waits for the only worker that can run it, though "plain" is free.
+  CHECK(f.ask(gateway, queue_query{})["queue_pending"].size() == 1);
+  CHECK(no_run(plain));
+  REQUIRE(f.submit(gateway, "p1").accepted);
+  CHECK(next_run(plain).prompt_id == "p1");
+}
+
+TEST_CASE("a prompt no single worker can run is refused, naming what each lacks") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w1, "w1", catalog_of({"EmptyImage", "PreviewImage", "ImageBlur"}));
+  f.join_worker(w2, "w2", catalog_of({"EmptyImage", "PreviewImage", "ImageInvert"}));
+
+  auto reply = f.submit(gateway, "split", invert_prompt);
+  CHECK_FALSE(reply.accepted);
+  auto body = json::parse(reply.rejection_json);
+  CHECK(body["error"]["type"] == "prompt_no_worker");
+  CHECK(body["error"]["message"] == "No worker can run this prompt");
+  auto details = body["error"]["details"].get<std::string>();
+  CHECK(details.find("w1 lacks ImageInvert") != std::string::npos);
+  CHECK(details.find("w2 lacks ImageBlur") != std::string::npos);
+  CHECK(body["node_errors"] == json::object());
+  CHECK(f.ask(gateway, queue_query{})["queue_pending"].empty());
+}
+
+TEST_CASE("a prompt_id submitted again is answered as before and queued once") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  auto first = f.submit(gateway, "same");
+  REQUIRE_FALSE(first.accepted);  // no worker yet: nothing can validate it
+
+  caf::scoped_actor worker{*f.system};
+  f.join_worker(worker, "w1");
+  REQUIRE(f.submit(gateway, "blocker").accepted);
+  auto blocker = next_run(worker);
+
+  auto queued = f.submit(gateway, "same");
+  REQUIRE(queued.accepted);
+  auto again = f.submit(gateway, "same");
+  CHECK(again.accepted);
+  CHECK(again.number_json == queued.number_json);
+  CHECK(f.ask(gateway, queue_query{})["queue_pending"].size() == 1);
+
+  f.finish(worker, blocker);
+  auto run = next_run(worker);
+  REQUIRE(run.prompt_id == "same");
+  f.finish(worker, run);
+  CHECK(f.ask(gateway, history_query{"same", -1, -1}).contains("same"));
+
+  auto after = f.submit(gateway, "same");
+  CHECK(after.accepted);
+  CHECK(after.number_json == queued.number_json);
+  auto queue = f.ask(gateway, queue_query{});
+  CHECK(queue["queue_pending"].empty());
+  CHECK(queue["queue_running"].empty());
+  CHECK(no_run(worker));
+}
+
+TEST_CASE("a requeued prompt never goes back to a worker that lost it") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  f.join_worker(w1, "w1");
+  REQUIRE(f.submit(gateway, "p1").accepted);
+  CHECK(next_run(w1).attempt == 0);
+
+  // w1 comes back on a new connection: its attempt counts as lost.
+  caf::scoped_actor w1_again{*f.system};
+  f.join_worker(w1_again, "w1");
+  CHECK(f.ask(gateway, queue_query{})["queue_pending"].size() == 1);
+  CHECK(no_run(w1_again));
+
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w2, "w2");
+  auto run = next_run(w2);
+  CHECK(run.prompt_id == "p1");
+  CHECK(run.attempt == 1);
+}
+
+TEST_CASE("a prompt that loses its retry budget of workers ends in execution_error") {
+  farm f{2};
+  caf::scoped_actor gateway{*f.system};
+  join_gateway(f, gateway);
+  caf::scoped_actor survivor{*f.system};
+  {
+    caf::scoped_actor first{*f.system};
+    f.join_worker(first, "w1");
+    REQUIRE(f.submit(gateway, "poison").accepted);
+    next_run(first);
+  }
+  {
+    caf::scoped_actor second{*f.system};
+    f.join_worker(second, "w2");
+    CHECK(next_run(second).attempt == 1);
+  }
+  auto finished = next_fact_of(gateway, "prompt_finished");
+  REQUIRE(finished.type == "prompt_finished");
+  CHECK(finished.finished.prompt_id == "poison");
+  CHECK(finished.finished.terminal_type == "execution_error");
+  CHECK(finished.finished.fragments.empty());
+  auto data = json::parse(finished.finished.terminal_json);
+  CHECK(data["exception_type"] == "drover.WorkerLost");
+  CHECK(data["exception_message"].get<std::string>().find("2 workers") !=
+        std::string::npos);
+  CHECK(data["node_id"].is_null());
+
+  auto history = f.ask(gateway, history_query{"poison", -1, -1});
+  CHECK(history["poison"]["status"]["status_str"] == "error");
+  CHECK(history["poison"]["status"]["messages"][2][0] == "execution_error");
+
+  // The rest of the farm goes on.
+  f.join_worker(survivor, "w3");
+  REQUIRE(f.submit(gateway, "fine").accepted);
+  CHECK(next_run(survivor).prompt_id == "fine");
+
+  auto status = f.ask(gateway, farm_status_query{});
+  CHECK(status["retry_budget"] == 2);
+  CHECK(status["recent_finished"][0]["prompt_id"] == "poison");
+  CHECK(status["recent_finished"][0]["outcome"] == "execution_error");
+  bool noted = false;
+  for (const auto& failure : status["recent_failures"]) {
+    noted = noted || failure["prompt_id"] == "poison";
+  }
+  CHECK(noted);
+}
+
+TEST_CASE("a prompt prefers the free worker that ran the same leading nodes") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w1, "w1");
+  f.join_worker(w2, "w2");
+
+  REQUIRE(f.submit(gateway, "other").accepted);
+  auto other = next_run(w1);  // w1 joined first: it takes the first prompt
+  REQUIRE(f.submit(gateway, "blur-1", blur_prompt).accepted);
+  auto blur = next_run(w2);
+  f.finish(w2, blur);
+  f.finish(w1, other);
+  CHECK(f.ask(gateway, queue_query{})["queue_running"].empty());
+
+  // Both are free; w2 holds blur-1's results.
+  REQUIRE(f.submit(gateway, "blur-2", blur_prompt).accepted);
+  CHECK(next_run(w2).prompt_id == "blur-2");
+  CHECK(no_run(w1));
+}
+
+TEST_CASE("the farm status lists each worker's load, its running prompt and totals") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w1, "w1");
+  f.join_worker(w2, "w2");
+  REQUIRE(f.submit(gateway, "a").accepted);
+  f.finish(w1, next_run(w1));
+  REQUIRE(f.submit(gateway, "b", blur_prompt).accepted);
+  auto running = next_run(w1);
+  CHECK(running.prompt_id == "b");
+
+  auto status = f.ask(gateway, farm_status_query{});
+  CHECK(status["coordinator_id"] == "coord-1");
+  CHECK(status["queue"] == json{{"pending", 0}, {"running", 1}});
+  REQUIRE(status["workers"].size() == 2);
+  const auto& first = status["workers"][0];
+  CHECK(first["worker_id"] == "w1");
+  CHECK(first["state"] == "busy");
+  CHECK(first["completed"] == 1);
+  CHECK(first["pid"] == 1);
+  REQUIRE(first["running"].size() == 1);
+  CHECK(first["running"][0]["prompt_id"] == "b");
+  CHECK(first["running"][0]["nodes"] == 3);
+  CHECK(status["workers"][1]["state"] == "idle");
+  CHECK(status["recent_finished"][0]["prompt_id"] == "a");
+  CHECK(status["recent_finished"][0]["worker_id"] == "w1");
+}
+
+TEST_CASE("a resuming gateway hears running plans and recent finishes again") {
+  farm f;
+  caf::scoped_actor first{*f.system};
+  join_gateway(f, first);
+  caf::scoped_actor worker{*f.system};
+  f.join_worker(worker, "w1");
+  REQUIRE(f.submit(first, "done").accepted);
+  f.finish(worker, next_run(worker));
+  REQUIRE(f.submit(first, "running").accepted);
+  next_run(worker);
+
+  caf::scoped_actor fresh{*f.system};
+  fresh->request(f.coordinator, wait, gateway_hello{"g2", "g2", false})
+      .receive([](const farm_snapshot&) {},
+               [&](const caf::error& e) { FAIL(f.system->render(e)); });
+  CHECK(f.ask(fresh, queue_query{})["queue_running"].size() == 1);
+  fresh->receive([](const prompt_planned&) { FAIL("a fresh gateway got a replay"); },
+                 [](const prompt_finished&) { FAIL("a fresh gateway got a replay"); },
+                 caf::after(std::chrono::seconds{0}) >> [] {});
+
+  caf::scoped_actor resumed{*f.system};
+  resumed->request(f.coordinator, wait, gateway_hello{"g3", "g3", true})
+      .receive([](const farm_snapshot&) {},
+               [&](const caf::error& e) { FAIL(f.system->render(e)); });
+  auto plan = next_fact(resumed);
+  REQUIRE(plan.type == "prompt_planned");
+  CHECK(plan.planned.prompt_id == "running");
+  CHECK(plan.planned.fragments.at(0).worker_id == "w1");
+  auto finish = next_fact(resumed);
+  REQUIRE(finish.type == "prompt_finished");
+  CHECK(finish.finished.prompt_id == "done");
+}
+
+}  // namespace drover::coordinator
