@@ -23,7 +23,7 @@ up: build
 	$(BUILD_DIR)/cli/drover up --workers $(WORKERS) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure --repeat after-timeout:2
+	cd $(BUILD_DIR) && ctest --output-on-failure
 
 deps:
 	@bash deploy/install-deps.sh

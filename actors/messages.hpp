@@ -37,6 +37,13 @@ struct worker_welcome {
   std::uint16_t store_port = 0;  ///< result store, on the coordinator's host
 };
 
+/// What changes about a worker while it runs (its device's free memory),
+/// sent one way every few seconds after the welcome.
+struct worker_update {
+  std::string worker_id;
+  std::string device_json;  ///< as in worker_hello
+};
+
 /// A fragment attempt ended on the worker; its events are published up to
 /// `last_seq`. Carries what the coordinator needs for the history entry.
 struct fragment_done {
@@ -233,6 +240,11 @@ typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
   return f(caf::meta::type_name("drover.worker_welcome"), x.coordinator_id, x.store_port);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_update& x) {
+  return f(caf::meta::type_name("drover.worker_update"), x.worker_id, x.device_json);
 }
 
 template <class Inspector>

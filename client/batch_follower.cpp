@@ -261,6 +261,26 @@ std::vector<follow_event> batch_follower::feed_queue(const json& answer) {
   return events;
 }
 
+void batch_follower::feed_farm_status(const json& status) {
+  const json& workers =
+      status.is_object() ? status.value("workers", json::array()) : json::array();
+  for (const auto& w : workers.is_array() ? workers : json::array()) {
+    if (!w.is_object() || !w.contains("name") || !w["name"].is_string()) {
+      continue;
+    }
+    const json& running = w.value("running", json::array());
+    for (const auto& r : running.is_array() ? running : json::array()) {
+      if (!r.is_object() || !r.contains("prompt_id") || !r["prompt_id"].is_string()) {
+        continue;
+      }
+      auto found = prompts_.find(r["prompt_id"].get<std::string>());
+      if (found != prompts_.end() && found->second.state == prompt_state::running) {
+        found->second.worker = w["name"].get<std::string>();
+      }
+    }
+  }
+}
+
 std::vector<follow_event> batch_follower::refuse(const std::string& prompt_id,
                                                  prompt_failure failure) {
   std::vector<follow_event> events;

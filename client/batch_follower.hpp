@@ -52,6 +52,7 @@ struct prompt_status {
   std::string current_node;  ///< the node running now; empty between nodes
   double progress_value = 0;
   double progress_max = 0;
+  std::string worker;  ///< who runs it, when the farm's status says (empty: unknown)
   std::vector<output_file> outputs;  ///< in the order they were announced
   std::optional<prompt_failure> failure;
 };
@@ -87,6 +88,10 @@ class batch_follower {
   /// marked running. Prompts it does not list keep their state (they may
   /// have ended: /history tells).
   std::vector<follow_event> feed_queue(const json& answer);
+
+  /// A GET /drover/status answer (docs/status.md): each running prompt of
+  /// the batch learns the name of the worker that runs it. Gives no events.
+  void feed_farm_status(const json& status);
 
   /// The prompt's status; nullptr when it is not one of the batch.
   /// The farm refused to queue the prompt (POST /prompt answered an error):

@@ -236,10 +236,31 @@ int batch_session::follow() {
       resync();
       last_message_ = clock::now();
     }
+    if (clock::now() - last_farm_status_ > options_.farm_status_interval) {
+      ask_farm_status();
+    }
     display_.tick(follower_, clock::now());
   }
   display_.finish(follower_, clock::now());
   return exit_succeeded;
+}
+
+/// Learns which worker runs each prompt. Only a drover gateway answers; a
+/// plain ComfyUI server (404) is not asked again.
+void batch_session::ask_farm_status() {
+  last_farm_status_ = clock::now();
+  if (!farm_status_known_ || follower_.count(prompt_state::running) == 0) {
+    return;
+  }
+  auto response = http_request(options_.address, "GET", "/drover/status", {},
+                               options_.farm_status_interval);
+  if (response && response.value().status == 404) {
+    farm_status_known_ = false;
+  }
+  if (!response || response.value().status != 200) {
+    return;
+  }
+  follower_.feed_farm_status(json::parse(response.value().body, nullptr, false));
 }
 
 void batch_session::handle_frame(const ws_frame& frame) {

@@ -46,6 +46,9 @@ struct session_options {
   /// Without any message for this long, the batch is resynchronised from
   /// /history and /queue (a message may have been lost).
   std::chrono::milliseconds quiet_resync{3000};
+  /// How often the farm's status is asked which worker runs each prompt
+  /// (GET /drover/status; a gateway without it is not asked again).
+  std::chrono::milliseconds farm_status_interval{2000};
   /// Waits up to the given time for a termination signal and returns its
   /// number, or 0 when none came.
   std::function<int(std::chrono::milliseconds)> wait_signal;
@@ -78,6 +81,7 @@ class batch_session {
   /// Feeds GET /history/<id>; false when the farm gave no usable answer.
   bool fetch_history(const std::string& prompt_id);
   void resync();
+  void ask_farm_status();
   bool reconnect(std::chrono::milliseconds give_up_after);
   void fail_lost(const std::set<std::string>& not_in_history, const json& queue);
   int cancel(int signal);
@@ -95,7 +99,9 @@ class batch_session {
   std::vector<std::string> saved_files_;
   std::vector<download_failure> download_failures_;
   std::chrono::steady_clock::time_point last_message_;
-  int pending_signal_ = 0;  ///< a signal seen where it could not be acted on
+  std::chrono::steady_clock::time_point last_farm_status_;
+  bool farm_status_known_ = true;  ///< false once the gateway answered 404
+  int pending_signal_ = 0;         ///< a signal seen where it could not be acted on
 };
 
 }  // namespace drover::client

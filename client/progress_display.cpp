@@ -199,8 +199,9 @@ std::string progress_display::prompt_line(const prompt_status& p) const {
                   100.0 * p.progress_value / p.progress_max);
     line += fraction;
   }
-  // TODO(#8): name the worker once the gateway tells clients which one runs
-  // a prompt; ComfyUI's messages carry no such field.
+  if (!p.worker.empty()) {
+    line += " on " + p.worker;
+  }
   return line;
 }
 

@@ -144,6 +144,11 @@ caf::behavior coordinator_actor::make_behavior() {
       },
       [this](commit_atom) { commit_batch(); },
       [this](dispatch_atom) { dispatch(); },
+      [this](const worker_update& update) {
+        if (auto* w = roster_.find(update.worker_id)) {
+          w->hello.device_json = update.device_json;
+        }
+      },
       [this](const fragment_done& done) {
         try {
           on_fragment_done(done);
@@ -205,9 +210,7 @@ worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {
       std::set<std::string>(record.classes.begin(), record.classes.end());
   auto catalog = json::parse(hello.catalog_json, nullptr, false);
   if (catalog.is_object()) {
-    for (auto& [name, info] : catalog.items()) {
-      catalog_[name] = info;
-    }
+    merge_catalog(catalog_, catalog);
     if (auto saved = setup_.store->save_catalog(hello.worker_id, catalog); !saved) {
       log_->error("catalog not saved worker_id={} error={}", hello.worker_id,
                   describe(saved.error()));
@@ -319,24 +322,30 @@ std::optional<prompt_rejection> coordinator_actor::unplaceable(
     const prompt_needs& needs) const {
   std::string lacking;
   std::size_t listed = 0;
-  for (const auto& [worker_id, classes] : known_classes_) {
-    std::vector<std::string> missing;
-    for (const auto& c : needs.classes) {
-      if (classes.count(c) == 0) {
-        missing.push_back(c);
-      }
+  auto note = [&](const std::string& name, const std::string& missing) {
+    if (listed++ < 8) {
+      lacking += (listed == 1 ? "" : "; ") + name + " lacks " + missing;
     }
+  };
+  for (const auto& [worker_id, w] : roster_.all()) {
+    auto missing = w.lacking(needs);
     if (missing.empty()) {
       return std::nullopt;
     }
-    if (listed < 8) {
-      auto* w = const_cast<worker_roster&>(roster_).find(worker_id);
-      lacking += (listed == 0 ? "" : "; ") + (w ? w->hello.name : worker_id) + " lacks";
-      for (const auto& c : missing) {
-        lacking += " " + c;
-      }
-      ++listed;
+    note(w.hello.name, missing);
+  }
+  // A remembered worker, absent now, is judged by its classes alone.
+  for (const auto& [worker_id, classes] : known_classes_) {
+    if (roster_.all().count(worker_id) != 0) {
+      continue;
     }
+    auto missing =
+        std::find_if(needs.classes.begin(), needs.classes.end(),
+                     [&](const std::string& c) { return classes.count(c) == 0; });
+    if (missing == needs.classes.end()) {
+      return std::nullopt;
+    }
+    note(worker_id, *missing);
   }
   auto classes = json::array();
   for (const auto& c : needs.classes) {
@@ -344,7 +353,7 @@ std::optional<prompt_rejection> coordinator_actor::unplaceable(
   }
   return prompt_rejection{
       "prompt_no_worker", "No worker can run this prompt",
-      "No worker has every node class the prompt uses: " +
+      "No worker has every node class and file the prompt uses: " +
           (lacking.empty() ? std::string{"no worker joined"} : lacking),
       json{{"classes", classes}}, json::object()};
 }

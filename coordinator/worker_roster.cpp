@@ -1,6 +1,7 @@
 #include "coordinator/worker_roster.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "coordinator/prompt_signature.hpp"
 
@@ -31,9 +32,23 @@ prompt_needs needs_of(const json& prompt) {
   prompt_needs needs;
   if (prompt.is_object()) {
     for (const auto& [id, node] : prompt.items()) {
-      auto type = node.is_object() ? node.find("class_type") : node.end();
-      if (node.is_object() && type != node.end() && type->is_string()) {
-        needs.classes.insert(type->get<std::string>());
+      if (!node.is_object()) {
+        continue;
+      }
+      auto type = node.find("class_type");
+      if (type == node.end() || !type->is_string()) {
+        continue;
+      }
+      const auto& class_type = type->get_ref<const std::string&>();
+      needs.classes.insert(class_type);
+      auto inputs = node.find("inputs");
+      if (inputs == node.end() || !inputs->is_object()) {
+        continue;
+      }
+      for (const auto& [name, value] : inputs->items()) {
+        if (value.is_string()) {
+          needs.choices.push_back({class_type, name, value.get<std::string>()});
+        }
       }
     }
   }
@@ -41,9 +56,122 @@ prompt_needs needs_of(const json& prompt) {
   return needs;
 }
 
-bool worker_record::has_all(const std::set<std::string>& wanted) const {
-  return std::all_of(wanted.begin(), wanted.end(),
-                     [&](const std::string& c) { return classes.count(c) != 0; });
+namespace {
+
+/// The choices of one declared input, `[["a", "b"], {...}]` or ComfyUI's V3
+/// `["COMBO", {"options": ["a", "b"]}]`; null when it is no combo.
+const json* combo_list(const json& spec) {
+  if (!spec.is_array() || spec.empty()) {
+    return nullptr;
+  }
+  if (spec[0].is_array()) {
+    return &spec[0];
+  }
+  if (spec[0] == "COMBO" && spec.size() > 1 && spec[1].is_object()) {
+    auto options = spec[1].find("options");
+    return options != spec[1].end() && options->is_array() ? &*options : nullptr;
+  }
+  return nullptr;
+}
+
+json* combo_list(json& spec) {
+  return const_cast<json*>(combo_list(std::as_const(spec)));
+}
+
+bool from_store(const json& spec) {
+  return spec.size() > 1 && spec[1].is_object() &&
+         spec[1].value("image_upload", false) == true;
+}
+
+}  // namespace
+
+combo_choices choices_of(const json& catalog) {
+  combo_choices out;
+  if (!catalog.is_object()) {
+    return out;
+  }
+  for (const auto& [class_type, info] : catalog.items()) {
+    auto input = info.is_object() ? info.find("input") : info.end();
+    if (!info.is_object() || input == info.end() || !input->is_object()) {
+      continue;
+    }
+    for (const auto& [category, specs] : input->items()) {
+      if (!specs.is_object()) {
+        continue;
+      }
+      for (const auto& [name, spec] : specs.items()) {
+        const auto* list = combo_list(spec);
+        if (list == nullptr || from_store(spec)) {
+          continue;
+        }
+        auto& allowed = out[class_type][name];
+        for (const auto& choice : *list) {
+          if (choice.is_string()) {
+            allowed.insert(choice.get<std::string>());
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+void merge_catalog(json& farm, const json& worker) {
+  if (!farm.is_object() || !worker.is_object()) {
+    return;
+  }
+  for (const auto& [class_type, info] : worker.items()) {
+    auto known = farm.find(class_type);
+    if (known == farm.end()) {
+      farm[class_type] = info;
+      continue;
+    }
+    auto theirs = info.find("input");
+    auto ours = known->find("input");
+    if (!info.is_object() || theirs == info.end() || ours == known->end() ||
+        !theirs->is_object() || !ours->is_object()) {
+      continue;
+    }
+    for (const auto& [category, specs] : theirs->items()) {
+      if (!specs.is_object() || !ours->contains(category)) {
+        continue;
+      }
+      auto& our_specs = (*ours)[category];
+      for (const auto& [name, spec] : specs.items()) {
+        const auto* list = combo_list(spec);
+        auto mine = our_specs.find(name);
+        if (list == nullptr || mine == our_specs.end()) {
+          continue;
+        }
+        auto* our_list = combo_list(*mine);
+        for (const auto& choice : *list) {
+          if (our_list != nullptr &&
+              std::find(our_list->begin(), our_list->end(), choice) == our_list->end()) {
+            our_list->push_back(choice);
+          }
+        }
+      }
+    }
+  }
+}
+
+std::string worker_record::lacking(const prompt_needs& needs) const {
+  for (const auto& c : needs.classes) {
+    if (classes.count(c) == 0) {
+      return c;
+    }
+  }
+  for (const auto& need : needs.choices) {
+    auto by_class = choices.find(need.class_type);
+    if (by_class == choices.end()) {
+      continue;
+    }
+    auto allowed = by_class->second.find(need.input);
+    if (allowed != by_class->second.end() && allowed->second.count(need.value) == 0) {
+      return need.class_type + "." + need.input + "=" + need.value;
+    }
+  }
+  return {};
 }
 
 worker_record& worker_roster::join(const actors::worker_hello& hello,
@@ -57,6 +185,7 @@ worker_record& worker_roster::join(const actors::worker_hello& hello,
       record.classes.insert(name);
     }
   }
+  record.choices = choices_of(catalog);
   leave(hello.worker_id);
   auto& slot = workers_[hello.worker_id];
   slot = std::move(record);
@@ -83,7 +212,7 @@ std::optional<std::string> worker_roster::choose(
   double best_load = 0;
   std::int64_t best_joined = 0;
   for (const auto& [id, w] : workers_) {
-    if (w.busy >= w.slots() || !w.has_all(needs.classes) ||
+    if (w.busy >= w.slots() || !w.lacking(needs).empty() ||
         std::find(excluded.begin(), excluded.end(), id) != excluded.end()) {
       continue;
     }

@@ -18,19 +18,43 @@
 
 namespace drover::coordinator {
 
+/// A string constant of a prompt: for a combo input, a choice the worker must
+/// offer (for a loader, a file it must have).
+struct constant_choice {
+  std::string class_type;
+  std::string input;
+  std::string value;
+};
+
 /// What a prompt asks of the worker that runs it.
 struct prompt_needs {
   std::set<std::string> classes;
+  std::vector<constant_choice> choices;   ///< every string constant
   std::vector<std::uint64_t> signatures;  ///< prompt_signatures(), sorted
 };
 
 /// The needs of an API-format prompt.
 prompt_needs needs_of(const json& prompt);
 
+/// The choices each combo input of a catalog offers, by class then input: a
+/// loader's list is the files that worker has. Inputs whose files come from
+/// the farm's result store (`image_upload`) are left out: every worker has
+/// those.
+using combo_choices =
+    std::unordered_map<std::string,
+                       std::unordered_map<std::string, std::unordered_set<std::string>>>;
+combo_choices choices_of(const json& catalog);
+
+/// Merges a worker's catalog into the farm's: a class new to the farm is
+/// copied, and the choices of a combo input are the union of every worker's,
+/// so that the farm's /object_info lists every file some worker has.
+void merge_catalog(json& farm, const json& worker);
+
 /// One joined worker.
 struct worker_record {
   actors::worker_hello hello;
   std::unordered_set<std::string> classes;
+  combo_choices choices;
   std::int64_t joined_ms = 0;
   std::uint32_t busy = 0;
   std::set<std::string> running;  ///< prompt ids
@@ -40,7 +64,9 @@ struct worker_record {
 
   std::uint32_t slots() const { return hello.slots == 0 ? 1 : hello.slots; }
   std::uint32_t free_slots() const { return busy < slots() ? slots() - busy : 0; }
-  bool has_all(const std::set<std::string>& classes) const;
+  /// What this worker lacks to run a prompt with `needs` ("ImageBlur",
+  /// "CheckpointLoaderSimple.ckpt_name=sdxl.safetensors"); empty when nothing.
+  std::string lacking(const prompt_needs& needs) const;
 };
 
 /// Workers by id. Placement prefers, among free workers that have every

@@ -15,6 +15,9 @@ namespace drover::worker {
 namespace {
 
 constexpr std::chrono::seconds hello_timeout{10};
+constexpr std::chrono::seconds update_interval{5};
+
+using update_atom = caf::atom_constant<caf::atom("update")>;
 
 struct worker_state {
   caf::actor coordinator;
@@ -62,6 +65,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                   if (!self->state.announced) {
                     self->state.announced = true;
                     print_ready_line(*link);
+                    self->delayed_send(self, update_interval, update_atom::value);
                   } else {
                     // The coordinator requeued whatever ran here when the
                     // link broke: those attempts are void, so free the slot.
@@ -75,6 +79,13 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                   link->need_connect = true;
                 });
       },
+      [self, link](update_atom) {
+        if (self->state.coordinator && link->device_probe) {
+          self->send(self->state.coordinator,
+                     actors::worker_update{link->hello.worker_id, link->device_probe()});
+        }
+        self->delayed_send(self, update_interval, update_atom::value);
+      },
       [self, link](actors::run_fragment& job) {
         link->runner->submit(std::move(job), self->state.store_endpoint);
       },
@@ -83,7 +94,8 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
       },
       [self, log](actors::fragment_done& done) {
         if (!self->state.coordinator) {
-          // TODO(#5): keep results of attempts that end while disconnected.
+          // The coordinator requeued this attempt when the link broke (or
+          // lost it with its own restart): its result is void.
           log->warn("fragment_done lost, coordinator down prompt_id={} attempt={}",
                     done.prompt_id, done.attempt);
           return;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include <caf/fwd.hpp>
@@ -19,6 +20,8 @@ struct worker_link {
   std::string coordinator_host;  ///< the result store lives there
   fragment_runner* runner = nullptr;
   std::atomic<bool> need_connect{true};  ///< set on down_msg; main thread reconnects
+  /// This worker's device now, for `worker_update`; may be empty.
+  std::function<std::string()> device_probe;
 };
 
 /// Spawns the worker actor (docs/actors.md §2). Send it

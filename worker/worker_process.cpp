@@ -136,6 +136,7 @@ int run_worker(const worker_options& options) {
   hello.catalog_json = registry.object_info().dump();
   hello.device_json = cpu_device_json();
   link.coordinator_host = options.coordinator.host;
+  link.device_probe = cpu_device_json;
 
   caf::actor_system_config config;
   actors::configure_actor_system(config);

@@ -194,5 +194,20 @@ TEST_CASE("text that is not JSON or not a message is ignored") {
   CHECK(follower.status("p1")->outputs.empty());
 }
 
+TEST_CASE("the farm's status names the worker of each running prompt of the batch") {
+  batch_follower follower{{"p1", "p2"}};
+  follower.feed(json::parse(R"({"type": "execution_start",
+                                "data": {"prompt_id": "p1", "timestamp": 1}})"));
+  follower.feed_farm_status(json::parse(R"({"workers": [
+      {"name": "gpu-7", "running": [{"prompt_id": "p1"}, {"prompt_id": "other"}]},
+      {"name": "gpu-8", "running": [{"prompt_id": "p2"}]},
+      {"name": 5, "running": [{"prompt_id": "p1"}]},
+      {"running": "nonsense"}]})"));
+  CHECK(follower.status("p1")->worker == "gpu-7");
+  CHECK(follower.status("p2")->worker.empty());  // still queued here
+  follower.feed_farm_status(json::parse("[]"));
+  CHECK(follower.status("p1")->worker == "gpu-7");
+}
+
 }  // namespace
 }  // namespace drover::client

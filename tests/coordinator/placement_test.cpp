@@ -259,4 +259,68 @@ TEST_CASE("a resuming gateway hears running plans and recent finishes again") {
   CHECK(finish.finished.prompt_id == "done");
 }
 
+/// A catalog whose one class, an output node, loads one of `files`.
+std::string loader_catalog(std::initializer_list<const char*> files) {
+  auto entry = json::parse(catalog_text()).at("LoadImage");
+  entry["name"] = "ModelLoader";
+  entry["output_node"] = true;
+  entry["input"]["required"]["image"] = json::array({json(files)});
+  return json{{"ModelLoader", entry}}.dump();
+}
+
+std::string loader_prompt(const char* file) {
+  return json{{"1", {{"class_type", "ModelLoader"}, {"inputs", {{"image", file}}}}}}
+      .dump();
+}
+
+TEST_CASE("a prompt goes only to a worker that has the file it loads") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  caf::scoped_actor w2{*f.system};
+  f.join_worker(w1, "w1", loader_catalog({"a.safetensors"}));
+  f.join_worker(w2, "w2", loader_catalog({"b.safetensors", "c.safetensors"}));
+
+  // The farm's catalog lists every worker's files.
+  auto listed = f.ask(gateway, catalog_query{})["ModelLoader"]["input"]["required"];
+  CHECK(listed["image"][0] ==
+        json::array({"a.safetensors", "b.safetensors", "c.safetensors"}));
+
+  REQUIRE(f.submit(gateway, "b", loader_prompt("b.safetensors")).accepted);
+  CHECK(next_run(w2).prompt_id == "b");
+  REQUIRE(f.submit(gateway, "c", loader_prompt("c.safetensors")).accepted);
+  // w1 is free but lacks c.safetensors: c waits for w2.
+  CHECK(f.ask(gateway, queue_query{})["queue_pending"].size() == 1);
+  CHECK(no_run(w1));
+  REQUIRE(f.submit(gateway, "a", loader_prompt("a.safetensors")).accepted);
+  CHECK(next_run(w1).prompt_id == "a");
+
+  auto refused = f.submit(gateway, "z", loader_prompt("z.safetensors"));
+  CHECK_FALSE(refused.accepted);
+
+  // Files held by different workers only: no single worker can run it.
+  auto both = json::parse(loader_prompt("a.safetensors"));
+  both["2"] = both["1"];
+  both["2"]["inputs"]["image"] = "b.safetensors";
+  auto split = f.submit(gateway, "split", both.dump());
+  CHECK_FALSE(split.accepted);
+  auto body = json::parse(split.rejection_json);
+  CHECK(body["error"]["type"] == "prompt_no_worker");
+  auto details = body["error"]["details"].get<std::string>();
+  CHECK(details.find("w1 lacks ModelLoader.image=b.safetensors") != std::string::npos);
+  CHECK(details.find("w2 lacks ModelLoader.image=a.safetensors") != std::string::npos);
+}
+
+TEST_CASE("a worker's updates keep its free memory current in the farm status") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor w1{*f.system};
+  f.join_worker(w1, "w1");
+  w1->send(f.coordinator, worker_update{"w1", R"({"name": "cpu", "vram_free": 7})"});
+  w1->send(f.coordinator, worker_update{"stranger", R"({"vram_free": 1})"});
+  auto status = f.ask(gateway, farm_status_query{});
+  REQUIRE(status["workers"].size() == 1);
+  CHECK(status["workers"][0]["device"]["vram_free"] == 7);
+}
+
 }  // namespace drover::coordinator

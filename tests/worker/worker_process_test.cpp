@@ -1,10 +1,10 @@
-#include "worker/worker_process.hpp"
+// `drover worker` as its own process, against a coordinator stand-in that
+// this test publishes: it joins, runs a fragment, answers replays and stops
+// on SIGTERM.
 
 #include <chrono>
 #include <future>
 #include <signal.h>
-#include <thread>
-#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -17,7 +17,7 @@
 #include "actors/event_codec.hpp"
 #include "actors/messages.hpp"
 #include "actors/msgpack_reader.hpp"
-#include "actors/termination.hpp"
+#include "cli/child_process.hpp"
 
 namespace drover::worker {
 namespace {
@@ -38,6 +38,7 @@ caf::behavior coordinator_behavior(caf::event_based_actor* self, fake_coordinato
         return actors::worker_welcome{"fake-coordinator", 1};
       },
       [fake](const actors::fragment_done& d) { fake->done.set_value(d); },
+      [](const actors::worker_update&) {},
   };
 }
 
@@ -77,9 +78,6 @@ std::vector<actors::event> replay_all(zmq::context_t& context,
 }
 
 TEST_CASE("a worker joins its coordinator, runs a fragment and stops on SIGTERM") {
-  // Only run_worker's own wait may take the signal this test sends.
-  actors::block_termination_signals();
-
   caf::actor_system_config config;
   actors::configure_actor_system(config);
   caf::actor_system system{config};
@@ -88,31 +86,20 @@ TEST_CASE("a worker joins its coordinator, runs a fragment and stops on SIGTERM"
   auto port = system.middleman().publish(coordinator, 0, "127.0.0.1");
   REQUIRE(port);
 
-  worker_options options;
-  options.coordinator = {"127.0.0.1", *port};
-  options.name = "w1";
-  options.advertise_host = "127.0.0.1";
-  std::future<int> exit_code =
-      std::async(std::launch::async, [options] { return run_worker(options); });
-  // Whatever check fails below, the worker must stop, or the future's
-  // destructor would wait for it forever.
-  struct stop_worker {
-    bool sent = false;
-    void send() {
-      if (!sent) {
-        sent = true;
-        kill(getpid(), SIGTERM);
-      }
-    }
-    ~stop_worker() { send(); }
-  } stopper;
+  auto spawned = cli::child_process::spawn(
+      {DROVER_BINARY, "worker", "--coordinator", "127.0.0.1:" + std::to_string(*port),
+       "--name", "w1", "--advertise-host", "127.0.0.1", "--log-level", "warn"});
+  REQUIRE_MESSAGE(spawned.has_value(), actors::describe(spawned.error()));
+  auto& child = spawned.value();
+  auto ready = child.wait_ready(20s);
+  REQUIRE_MESSAGE(ready.has_value(), actors::describe(ready.error()));
 
   auto joined = fake.hello.get_future();
   REQUIRE(joined.wait_for(20s) == std::future_status::ready);
   auto [hello, worker] = joined.get();
   CHECK(hello.name == "w1");
   CHECK(hello.slots == 1);
-  CHECK(hello.pid == getpid());
+  CHECK(hello.pid == child.pid());
   CHECK(hello.events_endpoint.rfind("tcp://127.0.0.1:", 0) == 0);
   CHECK(hello.replay_endpoint.rfind("tcp://127.0.0.1:", 0) == 0);
   auto catalog = json::parse(hello.catalog_json);
@@ -144,17 +131,10 @@ TEST_CASE("a worker joins its coordinator, runs a fragment and stops on SIGTERM"
   CHECK(events.back().seq == done.last_seq);
   CHECK(events.back().kind() == actors::event_kind::fragment_ended);
 
-  stopper.send();
-  REQUIRE(exit_code.wait_for(20s) == std::future_status::ready);
-  CHECK(exit_code.get() == 0);
+  int status = child.stop(20s);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 
-  // Take the stand-in down and wait for it, so that the actor system's
-  // destructor finds nothing of the test's still running.
-  // TODO(#5): about one run in fifty under heavy load, the destructor of this
-  // test's actor system still waits forever after the worker's system in the
-  // same process went down (seen with gdb: ~actor_system in
-  // await_running_count_equal); `make test` reruns a test that times out
-  // once. Drop that rerun once the cause is found.
   system.middleman().unpublish(coordinator, *port);
   caf::scoped_actor self{system};
   self->monitor(coordinator);
