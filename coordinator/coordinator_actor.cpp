@@ -428,19 +428,26 @@ std::optional<submit_reply> coordinator_actor::on_submit(const submit_prompt& re
   reply.accepted = true;
   reply.number_json = p.number_json;
   reply.node_errors_json = validated.value().node_errors.dump();
-  if (batch_.empty()) {
-    send(caf::actor_cast<caf::actor>(this), commit_atom::value);
-  }
+  bool commit_pending = !batch_.empty();
   batch_.push_back(
       {std::move(p), std::move(needs), std::move(reply), std::move(promise)});
+  if (mailbox().empty()) {
+    commit_batch();  // nothing waits that could join: no reason to wait
+  } else if (!commit_pending) {
+    send(caf::actor_cast<caf::actor>(this), commit_atom::value);
+  }
   return std::nullopt;
 }
 
 /// Commits every submission validated since the last commit in one
-/// transaction (one fsync), then answers them and queues them. The commit
-/// message goes to the back of the mailbox, so that the submissions already
-/// waiting there join the batch.
+/// transaction (one fsync), then answers them and queues them. While other
+/// messages wait, the commit is a message to self at the back of the
+/// mailbox, so that the submissions already waiting there join the batch;
+/// with the mailbox empty it happens at once.
 void coordinator_actor::commit_batch() {
+  if (batch_.empty()) {
+    return;  // committed already, when the mailbox ran dry
+  }
   std::vector<queued_prompt*> rows;
   for (auto& s : batch_) {
     if (!s.repeat) {

@@ -1,6 +1,9 @@
 // Placement, retry budgets and idempotent submission of the coordinator
 // actor (docs/actors.md §4), with scripted workers and a real SQLite store.
 
+#include <map>
+#include <set>
+
 #include <doctest/doctest.h>
 
 #include "tests/coordinator/coordinator_harness.hpp"
@@ -321,6 +324,39 @@ TEST_CASE("a worker's updates keep its free memory current in the farm status") 
   auto status = f.ask(gateway, farm_status_query{});
   REQUIRE(status["workers"].size() == 1);
   CHECK(status["workers"][0]["device"]["vram_free"] == 7);
+}
+
+TEST_CASE("a burst of submissions, repeats included, is queued once per prompt_id") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor blocked{*f.system};
+  f.join_worker(blocked, "w1");
+  auto request = [](const std::string& id) {
+    submit_prompt r;
+    r.prompt_id = id;
+    r.prompt_json = prompt_text;
+    r.extra_data_json = "{}";
+    return r;
+  };
+  // Sent without waiting, so that they meet in the coordinator's mailbox.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(i % 2 == 0 ? "same" : "p" + std::to_string(i));
+    gateway->send(f.coordinator, request(ids.back()));
+  }
+  std::map<std::string, std::set<std::string>> numbers;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    gateway->receive(
+        [&](const submit_reply& r) {
+          CHECK(r.accepted);
+          numbers[r.prompt_id].insert(r.number_json);
+        },
+        caf::after(wait) >> [] { FAIL("no reply"); });
+  }
+  CHECK(numbers.size() == 7);
+  CHECK(numbers["same"].size() == 1);
+  auto queue = f.ask(gateway, queue_query{});
+  CHECK(queue["queue_pending"].size() + queue["queue_running"].size() == 7);
 }
 
 }  // namespace drover::coordinator
