@@ -1,7 +1,6 @@
 #include "coordinator/coordinator_actor.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -11,6 +10,8 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "coordinator/farm_journal.hpp"
+#include "coordinator/farm_status.hpp"
+#include "coordinator/finish_log.hpp"
 #include "coordinator/history_record.hpp"
 #include "coordinator/prompt_store.hpp"
 #include "coordinator/python_value.hpp"
@@ -26,13 +27,6 @@ using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
-/// How many recent prompt_finished facts, and of how many seconds, a
-/// resuming gateway is told again. Fewer than a gateway remembers of the
-/// prompts it completed (prompt_streams' `remembered_done`), so that a
-/// repeat is always recognised as one.
-constexpr std::size_t resume_facts = 1024;
-constexpr std::int64_t resume_window_ms = 10000;
-
 /// A submission waiting for the next group commit.
 struct pending_submit {
   queued_prompt prompt;
@@ -40,13 +34,6 @@ struct pending_submit {
   submit_reply reply;
   caf::response_promise promise;
   bool repeat = false;  ///< repeats the prompt_id of an earlier one of the batch
-};
-
-/// Where an attempt runs.
-struct placement {
-  std::string worker_id;
-  std::uint32_t attempt = 0;
-  std::int64_t started_ms = 0;
 };
 
 bool runs_before(const queued_prompt& a, const queued_prompt& b) {
@@ -108,7 +95,7 @@ class coordinator_actor : public caf::event_based_actor {
   coordinator_setup setup_;
   std::shared_ptr<spdlog::logger> log_;
   std::vector<queued_prompt> queue_;  ///< pending and running, in dispatch order
-  std::map<std::string, placement> running_;
+  std::map<std::string, running_attempt> running_;
   worker_roster roster_;
   std::map<std::string, caf::actor> handles_;  ///< by worker id
   std::map<caf::actor_addr, std::string> worker_ids_;
@@ -118,8 +105,7 @@ class coordinator_actor : public caf::event_based_actor {
   std::vector<pending_submit> batch_;                    ///< validated, not yet committed
   std::map<caf::actor_addr, caf::actor> gateways_;
   farm_journal journal_;
-  /// The last prompt_finished facts with the time they were sent.
-  std::deque<std::pair<std::int64_t, prompt_finished>> recent_facts_;
+  finish_log finishes_;
   json catalog_ = json::object();
 };
 
@@ -179,16 +165,7 @@ void coordinator_actor::load() {
   } else {
     log_->error("catalog not loaded error={}", describe(catalogs.error()));
   }
-  if (auto facts =
-          setup_.store->load_recent_facts(resume_facts, epoch_ms() - resume_window_ms)) {
-    for (auto& [finished_ms, fact] : facts.value()) {
-      if (auto finished = finished_from_json(fact)) {
-        recent_facts_.emplace_back(finished_ms, std::move(*finished));
-      }
-    }
-  } else {
-    log_->error("recent finishes not loaded error={}", describe(facts.error()));
-  }
+  finishes_.load(*setup_.store, epoch_ms());
   if (auto classes = setup_.store->load_worker_classes()) {
     known_classes_ = std::move(classes.value());
   } else {
@@ -268,25 +245,17 @@ void coordinator_actor::resume_gateway(const caf::actor& gateway) {
                                  {{0, where->second.attempt, where->second.worker_id}}});
     ++plans;
   }
-  auto since = epoch_ms() - resume_window_ms;
-  std::size_t finishes = 0;
-  for (const auto& [sent_ms, fact] : recent_facts_) {
-    if (sent_ms >= since) {
-      auto repeated = fact;
-      repeated.queue_remaining = queue_.size();
-      send(gateway, std::move(repeated));
-      ++finishes;
-    }
+  auto finishes = finishes_.recent(epoch_ms());
+  for (auto& fact : finishes) {
+    fact.queue_remaining = queue_.size();
+    send(gateway, std::move(fact));
   }
-  log_->info("gateway resumed plans={} finishes={}", plans, finishes);
+  log_->info("gateway resumed plans={} finishes={}", plans, finishes.size());
 }
 
 /// Tells every gateway, and remembers the fact for gateways that resume.
 void coordinator_actor::tell_finished(const prompt_finished& finished) {
-  recent_facts_.emplace_back(epoch_ms(), finished);
-  while (recent_facts_.size() > resume_facts) {
-    recent_facts_.pop_front();
-  }
+  finishes_.add(finished, epoch_ms());
   tell_gateways(finished);
 }
 
@@ -320,32 +289,9 @@ std::optional<submit_reply> coordinator_actor::already_accepted(
 /// Refuses a prompt that no worker, joined now or remembered, can run whole.
 std::optional<prompt_rejection> coordinator_actor::unplaceable(
     const prompt_needs& needs) const {
-  std::string lacking;
-  std::size_t listed = 0;
-  auto note = [&](const std::string& name, const std::string& missing) {
-    if (listed++ < 8) {
-      lacking += (listed == 1 ? "" : "; ") + name + " lacks " + missing;
-    }
-  };
-  for (const auto& [worker_id, w] : roster_.all()) {
-    auto missing = w.lacking(needs);
-    if (missing.empty()) {
-      return std::nullopt;
-    }
-    note(w.hello.name, missing);
-  }
-  // A remembered worker, absent now, is judged by its classes alone.
-  for (const auto& [worker_id, classes] : known_classes_) {
-    if (roster_.all().count(worker_id) != 0) {
-      continue;
-    }
-    auto missing =
-        std::find_if(needs.classes.begin(), needs.classes.end(),
-                     [&](const std::string& c) { return classes.count(c) == 0; });
-    if (missing == needs.classes.end()) {
-      return std::nullopt;
-    }
-    note(worker_id, *missing);
+  auto why = roster_.why_none_can_run(needs, known_classes_);
+  if (why.empty()) {
+    return std::nullopt;
   }
   auto classes = json::array();
   for (const auto& c : needs.classes) {
@@ -353,8 +299,7 @@ std::optional<prompt_rejection> coordinator_actor::unplaceable(
   }
   return prompt_rejection{
       "prompt_no_worker", "No worker can run this prompt",
-      "No worker has every node class and file the prompt uses: " +
-          (lacking.empty() ? std::string{"no worker joined"} : lacking),
+      "No worker has every node class and file the prompt uses: " + why,
       json{{"classes", classes}}, json::object()};
 }
 
@@ -535,7 +480,7 @@ void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worke
                 describe(saved.error()));
   }
   roster_.start(worker_id, p.prompt_id);
-  running_[p.prompt_id] = {worker_id, p.attempt, epoch_ms()};
+  running_[p.prompt_id] = {worker_id, p.attempt, epoch_ms(), p.prompt.size()};
 
   // The plan reaches gateways before the worker starts publishing.
   tell_gateways(prompt_planned{p.prompt_id,
@@ -729,57 +674,17 @@ std::string coordinator_actor::on_interrupt(const interrupt_prompt& request) {
 }
 
 std::string coordinator_actor::farm_json() const {
-  json workers = json::array();
-  for (const auto& [id, entry] : roster_.all()) {
-    auto device = json::parse(entry.hello.device_json, nullptr, false);
-    workers.push_back({{"worker_id", id},
-                       {"name", entry.hello.name},
-                       {"host", entry.hello.host},
-                       {"slots", entry.hello.slots},
-                       {"device", device.is_object() ? device : json{}}});
-  }
-  return workers.dump();
+  return farm_workers_json(roster_).dump();
 }
 
 std::string coordinator_actor::status_json() const {
-  json workers = json::array();
-  for (const auto& [id, w] : roster_.all()) {
-    auto device = json::parse(w.hello.device_json, nullptr, false);
-    json running = json::array();
-    for (const auto& prompt_id : w.running) {
-      auto where = running_.find(prompt_id);
-      auto p = std::find_if(queue_.begin(), queue_.end(), [&](const queued_prompt& q) {
-        return q.prompt_id == prompt_id;
-      });
-      running.push_back(
-          {{"prompt_id", prompt_id},
-           {"attempt", where == running_.end() ? 0 : where->second.attempt},
-           {"started_ms", where == running_.end() ? 0 : where->second.started_ms},
-           {"nodes", p == queue_.end() ? 0 : p->prompt.size()}});
-    }
-    workers.push_back({{"worker_id", id},
-                       {"name", w.hello.name},
-                       {"host", w.hello.host},
-                       {"pid", w.hello.pid},
-                       {"slots", w.slots()},
-                       {"busy", w.busy},
-                       {"state", w.busy > 0 ? "busy" : "idle"},
-                       {"joined_ms", w.joined_ms},
-                       {"completed", w.completed},
-                       {"classes", w.classes.size()},
-                       {"device", device.is_object() ? device : json{}},
-                       {"running", std::move(running)}});
-  }
-  json status = json::object();
-  status["coordinator_id"] = setup_.coordinator_id;
-  status["time_ms"] = epoch_ms();
-  status["retry_budget"] = setup_.retry_budget;
-  status["queue"] = {{"pending", queue_.size() - running_.size()},
-                     {"running", running_.size()}};
-  status["workers"] = std::move(workers);
-  status["recent_failures"] = journal_.failures_json();
-  status["recent_finished"] = journal_.finished_json();
-  return status.dump();
+  farm_view view{setup_.coordinator_id,
+                 setup_.retry_budget,
+                 queue_.size(),
+                 roster_,
+                 running_,
+                 journal_};
+  return farm_status_json(view, epoch_ms()).dump();
 }
 
 std::string coordinator_actor::queue_json() const {

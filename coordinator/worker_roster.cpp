@@ -205,6 +205,38 @@ worker_record* worker_roster::find(const std::string& worker_id) {
   return it == workers_.end() ? nullptr : &it->second;
 }
 
+std::string worker_roster::why_none_can_run(
+    const prompt_needs& needs,
+    const std::map<std::string, std::set<std::string>>& remembered) const {
+  std::string why;
+  std::size_t listed = 0;
+  auto note = [&](const std::string& name, const std::string& missing) {
+    if (listed++ < 8) {
+      why += (listed == 1 ? "" : "; ") + name + " lacks " + missing;
+    }
+  };
+  for (const auto& [id, w] : workers_) {
+    auto missing = w.lacking(needs);
+    if (missing.empty()) {
+      return {};
+    }
+    note(w.hello.name, missing);
+  }
+  for (const auto& [id, classes] : remembered) {
+    if (workers_.count(id) != 0) {
+      continue;
+    }
+    auto missing =
+        std::find_if(needs.classes.begin(), needs.classes.end(),
+                     [&](const std::string& c) { return classes.count(c) == 0; });
+    if (missing == needs.classes.end()) {
+      return {};
+    }
+    note(id, *missing);
+  }
+  return why.empty() ? std::string{"no worker joined"} : why;
+}
+
 std::optional<std::string> worker_roster::choose(
     const prompt_needs& needs, const std::vector<std::string>& excluded) const {
   const std::string* best = nullptr;

@@ -85,6 +85,14 @@ class worker_roster {
   /// True while some worker has a free slot.
   bool any_free() const { return free_slots_ > 0; }
 
+  /// Why no worker, joined now or remembered, can run a prompt with `needs`
+  /// ("w1 lacks ImageBlur; w2 lacks …", at most 8 named); empty when one
+  /// can. A remembered worker (`remembered`: classes by worker id) that has
+  /// not joined is judged by its classes alone.
+  std::string why_none_can_run(
+      const prompt_needs& needs,
+      const std::map<std::string, std::set<std::string>>& remembered) const;
+
   /// The worker to run a prompt with `needs` now, or nullopt.
   std::optional<std::string> choose(const prompt_needs& needs,
                                     const std::vector<std::string>& excluded) const;
