@@ -30,6 +30,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<history_edit>("drover.history_edit");
   cfg.add_message_type<farm_status_query>("drover.farm_status_query");
   cfg.add_message_type<worker_update>("drover.worker_update");
+  cfg.add_message_type<free_memory>("drover.free_memory");
   cfg.add_message_type<queue_changed>("drover.queue_changed");
   cfg.add_message_type<planned_fragment>("drover.planned_fragment");
   cfg.add_message_type<prompt_planned>("drover.prompt_planned");

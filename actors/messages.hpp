@@ -82,6 +82,15 @@ struct interrupt_prompt {
   std::string prompt_id;
 };
 
+/// `POST /free`: sent by a gateway to the coordinator (answered with "{}"),
+/// which passes it on to every worker. A worker applies it after the prompt
+/// it is running, or at once when idle: `free_memory` empties its output
+/// cache; `unload_models` unloads models (native nodes hold none).
+struct free_memory {
+  bool unload_models = false;
+  bool free_memory = false;
+};
+
 // ---- gateway → coordinator ------------------------------------------------
 
 /// A gateway announces itself; the sender is its actor. Answered with a
@@ -258,6 +267,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_fragment& x) {
   return f(caf::meta::type_name("drover.run_fragment"), x.prompt_id, x.fragment,
            x.attempt, x.prompt_json, x.extra_data_json, x.sensitive_json, x.outputs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, free_memory& x) {
+  return f(caf::meta::type_name("drover.free_memory"), x.unload_models, x.free_memory);
 }
 
 template <class Inspector>

@@ -151,6 +151,14 @@ caf::behavior coordinator_actor::make_behavior() {
       [this](const queue_edit& edit) { return on_queue_edit(edit); },
       [this](const history_edit& edit) { return on_history_edit(edit); },
       [this](const interrupt_prompt& request) { return on_interrupt(request); },
+      [this](const free_memory& request) {
+        for (const auto& [worker_id, handle] : handles_) {
+          send(handle, request);
+        }
+        log_->info("free forwarded workers={} unload_models={} free_memory={}",
+                   handles_.size(), request.unload_models, request.free_memory);
+        return std::string{"{}"};
+      },
   };
 }
 

@@ -244,4 +244,8 @@ void caf_coordinator_link::interrupt(actors::interrupt_prompt request,
   state_->ask<std::string>(std::move(request), std::move(done));
 }
 
+void caf_coordinator_link::free(actors::free_memory request, text_callback done) {
+  state_->ask<std::string>(request, std::move(done));
+}
+
 }  // namespace drover::gateway

@@ -44,6 +44,7 @@ class caf_coordinator_link final : public coordinator_link {
   void edit_queue(actors::queue_edit edit, text_callback done) override;
   void edit_history(actors::history_edit edit, text_callback done) override;
   void interrupt(actors::interrupt_prompt request, text_callback done) override;
+  void free(actors::free_memory request, text_callback done) override;
 
  private:
   struct state;

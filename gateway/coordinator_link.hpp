@@ -34,6 +34,8 @@ class coordinator_link {
   virtual void edit_queue(actors::queue_edit edit, text_callback done) = 0;
   virtual void edit_history(actors::history_edit edit, text_callback done) = 0;
   virtual void interrupt(actors::interrupt_prompt request, text_callback done) = 0;
+  /// `POST /free`, passed on to every worker.
+  virtual void free(actors::free_memory request, text_callback done) = 0;
 };
 
 }  // namespace drover::gateway

@@ -262,6 +262,26 @@ void get_farm_status(route_context& context, reply_callback reply) {
   });
 }
 
+/// `POST /free`: 200 with an empty body at once, as ComfyUI answers; the
+/// flags travel on to every worker, which applies them when idle.
+void post_free(const http_request& request, route_context& context,
+               reply_callback reply) {
+  auto flags = free_request(request.body);
+  actors::logger("gateway")->info("free requested unload_models={} free_memory={}",
+                                  flags.unload_models, flags.free_memory);
+  if (flags.unload_models || flags.free_memory) {
+    context.coordinator.free(flags, [](actors::result<std::string> done) {
+      if (!done) {
+        actors::logger("gateway")->warn("free not forwarded error={}",
+                                        actors::describe(done.error()));
+      }
+    });
+  }
+  http_reply out;
+  out.content_type = "text/plain; charset=utf-8";
+  reply(std::move(out));
+}
+
 bool known_path(const std::string& path);
 
 void route_get(const std::string& path, const std::map<std::string, std::string>& query,
@@ -367,7 +387,7 @@ void route_post(const http_request& request, const std::string& path,
   } else if (path == "/interrupt") {
     post_interrupt(request, query, context, std::move(reply));
   } else if (path == "/free") {
-    reply(free_reply(request.body));
+    post_free(request, context, std::move(reply));
   } else if (path == "/upload/image") {
     post_upload_image(request, context, std::move(reply));
   } else if (path == "/upload/mask") {

@@ -67,19 +67,14 @@ http_reply index_page() {
   return reply;
 }
 
-http_reply free_reply(const std::string& body) {
+actors::free_memory free_request(const std::string& body) {
   auto parsed = json::parse(body, nullptr, false);
-  bool unload =
+  actors::free_memory request;
+  request.unload_models =
       parsed.is_object() && actors::json_truthy(parsed.value("unload_models", false));
-  bool free_memory =
+  request.free_memory =
       parsed.is_object() && actors::json_truthy(parsed.value("free_memory", false));
-  // TODO(#4): forward to the workers once the coordinator has a message for
-  // it; drover's native nodes hold no models to unload yet.
-  actors::logger("gateway")->info("free requested unload_models={} free_memory={}",
-                                  unload, free_memory);
-  http_reply reply;
-  reply.content_type = "text/plain; charset=utf-8";
-  return reply;
+  return request;
 }
 
 }  // namespace drover::gateway

@@ -21,6 +21,7 @@ http_reply index_page();
 /// `POST /free`: ComfyUI sets flags its worker applies after the current
 /// prompt; drover's coordinator has no message for it yet, so this answers
 /// 200 and forwards nothing.
-http_reply free_reply(const std::string& body);
+/// The flags of a `POST /free` body; unknown or malformed parts read false.
+actors::free_memory free_request(const std::string& body);
 
 }  // namespace drover::gateway

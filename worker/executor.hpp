@@ -52,6 +52,8 @@ class executor {
   static fragment_report refuse(attempt_environment& env, const std::string& message);
 
   const output_cache& cache() const { return cache_; }
+  /// Forgets every cached result (ComfyUI's /free); returns how many.
+  std::size_t free_cache() { return cache_.clear(); }
 
  private:
   const node_registry& registry_;

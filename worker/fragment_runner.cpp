@@ -1,5 +1,7 @@
 #include "worker/fragment_runner.hpp"
 
+#include <utility>
+
 #include "actors/log.hpp"
 #include "worker/store_file_sink.hpp"
 
@@ -49,14 +51,31 @@ void fragment_runner::interrupt(const std::string& prompt_id) {
   }
 }
 
+void fragment_runner::free(bool cache) {
+  if (!cache) {
+    return;
+  }
+  {
+    std::lock_guard lock{mutex_};
+    free_cache_ = true;
+  }
+  wake_.notify_one();
+}
+
 void fragment_runner::loop() {
   for (;;) {
     job next;
     {
       std::unique_lock lock{mutex_};
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [this] { return stopping_ || free_cache_ || !queue_.empty(); });
       if (stopping_) {
         return;
+      }
+      if (std::exchange(free_cache_, false)) {
+        lock.unlock();
+        auto dropped = executor_.free_cache();
+        actors::logger("worker")->info("output cache freed entries={}", dropped);
+        continue;
       }
       next = std::move(queue_.front());
       queue_.pop_front();

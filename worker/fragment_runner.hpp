@@ -46,6 +46,10 @@ class fragment_runner {
   /// `prompt_id`; an empty id interrupts them all.
   void interrupt(const std::string& prompt_id);
 
+  /// ComfyUI's `/free`: when `cache` is set, empties the output cache after
+  /// the fragment running now, or at once when idle.
+  void free(bool cache);
+
  private:
   struct job {
     actors::run_fragment fragment;
@@ -67,6 +71,7 @@ class fragment_runner {
   std::deque<job> queue_;
   std::multimap<std::string, std::shared_ptr<std::atomic<bool>>> flags_;
   bool stopping_ = false;
+  bool free_cache_ = false;  ///< a /free waits for the executor
   std::thread thread_;
 };
 

@@ -181,4 +181,12 @@ void output_cache::store(std::uint64_t key, cached_output value) {
   used_in_[key] = generation_;
 }
 
+std::size_t output_cache::clear() {
+  auto dropped = values_.size();
+  values_.clear();
+  used_in_.clear();
+  numbers_.clear();  // numbers keep growing, so no old key can match again
+  return dropped;
+}
+
 }  // namespace drover::worker

@@ -68,6 +68,9 @@ class output_cache {
 
   std::size_t size() const { return values_.size(); }
 
+  /// Forgets every stored result and signature; returns how many results.
+  std::size_t clear();
+
  private:
   std::uint64_t intern(const std::string& signature);
   void evict(const std::vector<std::optional<std::uint64_t>>& keys);

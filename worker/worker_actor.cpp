@@ -89,6 +89,9 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
       [self, link](actors::run_fragment& job) {
         link->runner->submit(std::move(job), self->state.store_endpoint);
       },
+      [link](const actors::free_memory& request) {
+        link->runner->free(request.free_memory);
+      },
       [link](const actors::interrupt_prompt& stop) {
         link->runner->interrupt(stop.prompt_id);
       },

@@ -55,6 +55,12 @@ TEST_CASE("free answers 200 with an empty body whatever the body") {
     CHECK(r.body.empty());
   }
   CHECK(test::http_call(f.port, "GET", "/free").status == 405);
+
+  // Only the request that asked for something reaches the coordinator.
+  std::lock_guard lock{f.coordinator.mutex};
+  REQUIRE(f.coordinator.frees.size() == 1);
+  CHECK(f.coordinator.frees[0].unload_models);
+  CHECK(f.coordinator.frees[0].free_memory);
 }
 
 TEST_CASE("the root page names the farm and links its status routes") {

@@ -195,6 +195,14 @@ void fake_coordinator::interrupt(actors::interrupt_prompt request,
   done(std::string{"{}"});
 }
 
+void fake_coordinator::free(actors::free_memory request, gateway::text_callback done) {
+  {
+    std::lock_guard lock{mutex};
+    frees.push_back(request);
+  }
+  done(std::string{"{}"});
+}
+
 void memory_files::fetch(actors::store_file file, gateway::file_callback done) {
   std::string key = file.type + "/" + file.subfolder + "/" + file.filename;
   std::optional<std::string> bytes;

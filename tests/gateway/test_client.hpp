@@ -61,11 +61,13 @@ class fake_coordinator final : public gateway::coordinator_link {
   void edit_queue(actors::queue_edit edit, gateway::text_callback done) override;
   void edit_history(actors::history_edit edit, gateway::text_callback done) override;
   void interrupt(actors::interrupt_prompt request, gateway::text_callback done) override;
+  void free(actors::free_memory request, gateway::text_callback done) override;
 
   std::mutex mutex;
   actors::submit_reply next_reply;
   std::vector<actors::submit_prompt> submitted;
   std::vector<actors::interrupt_prompt> interrupts;
+  std::vector<actors::free_memory> frees;
   std::vector<actors::queue_edit> queue_edits;
   std::vector<actors::history_query> history_queries;
   std::string catalog_json = "{}";

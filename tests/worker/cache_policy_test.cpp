@@ -67,6 +67,16 @@ TEST_CASE("--cache-lru keeps results of earlier prompts up to its size") {
   CHECK(f.run(1) == 2);
 }
 
+TEST_CASE("freeing the cache (ComfyUI's /free) makes every node run again") {
+  policy_fixture f{{cache_policy::lru, 8}};
+  CHECK(f.run(1) == 2);
+  CHECK(f.run(2) == 2);
+  CHECK(f.exec->free_cache() == 4);
+  CHECK(f.exec->cache().size() == 0);
+  CHECK(f.run(1) == 2);
+  CHECK(f.run(1) == 0);  // and caching works again afterwards
+}
+
 TEST_CASE("--cache-lru never evicts the results of the prompt that runs") {
   policy_fixture f{{cache_policy::lru, 1}};
   CHECK(f.run(1) == 2);
