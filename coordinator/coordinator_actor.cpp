@@ -13,6 +13,7 @@
 #include "coordinator/farm_status.hpp"
 #include "coordinator/finish_log.hpp"
 #include "coordinator/history_record.hpp"
+#include "coordinator/prompt_queue.hpp"
 #include "coordinator/prompt_store.hpp"
 #include "coordinator/python_value.hpp"
 #include "coordinator/worker_roster.hpp"
@@ -35,16 +36,6 @@ struct pending_submit {
   caf::response_promise promise;
   bool repeat = false;  ///< repeats the prompt_id of an earlier one of the batch
 };
-
-bool runs_before(const queued_prompt& a, const queued_prompt& b) {
-  if (a.requeued != b.requeued) {
-    return a.requeued;
-  }
-  if (a.number != b.number) {
-    return a.number < b.number;
-  }
-  return a.seq < b.seq;
-}
 
 /// A departure that is no failure: the worker process stopped on purpose.
 bool clean_exit(const caf::error& reason) {
@@ -88,13 +79,12 @@ class coordinator_actor : public caf::event_based_actor {
   void dispatch();
   void start_attempt(queued_prompt& p, const std::string& worker_id);
   const prompt_needs& needs_for(const queued_prompt& p);
-  queued_prompt* find_queued(const std::string& prompt_id);
   template <class Fact>
   void tell_gateways(const Fact& fact);
 
   coordinator_setup setup_;
   std::shared_ptr<spdlog::logger> log_;
-  std::vector<queued_prompt> queue_;  ///< pending and running, in dispatch order
+  prompt_queue queue_;  ///< pending and running, in dispatch order
   std::map<std::string, running_attempt> running_;
   worker_roster roster_;
   std::map<std::string, caf::actor> handles_;  ///< by worker id
@@ -164,7 +154,7 @@ caf::behavior coordinator_actor::make_behavior() {
 
 void coordinator_actor::load() {
   if (auto rows = setup_.store->load_queue()) {
-    queue_ = std::move(rows.value());
+    queue_.assign(std::move(rows.value()));
   } else {
     log_->error("queue not loaded error={}", describe(rows.error()));
   }
@@ -241,16 +231,16 @@ farm_snapshot coordinator_actor::on_gateway_hello(const gateway_hello& hello) {
 /// it already had.
 void coordinator_actor::resume_gateway(const caf::actor& gateway) {
   std::size_t plans = 0;
-  for (const auto& p : queue_) {
-    auto where = running_.find(p.prompt_id);
-    if (where == running_.end()) {
+  for (const auto& [prompt_id, where] : running_) {
+    const auto* p = queue_.find(prompt_id);
+    if (p == nullptr) {
       continue;
     }
-    send(gateway, prompt_planned{p.prompt_id,
-                                 p.has_client_id,
-                                 p.client_id,
+    send(gateway, prompt_planned{p->prompt_id,
+                                 p->has_client_id,
+                                 p->client_id,
                                  queue_.size(),
-                                 {{0, where->second.attempt, where->second.worker_id}}});
+                                 {{0, where.attempt, where.worker_id}}});
     ++plans;
   }
   auto finishes = finishes_.recent(epoch_ms());
@@ -275,7 +265,7 @@ std::optional<submit_reply> coordinator_actor::already_accepted(
   reply.prompt_id = prompt_id;
   reply.accepted = true;
   reply.node_errors_json = "{}";
-  if (const auto* queued = find_queued(prompt_id)) {
+  if (const auto* queued = queue_.find(prompt_id)) {
     reply.number_json = queued->number_json;
     return reply;
   }
@@ -425,8 +415,7 @@ void coordinator_actor::commit_batch() {
       log_->info("prompt queued prompt_id={} number={} outputs={}", p.prompt_id,
                  p.number_json, p.outputs.size());
       needs_[p.prompt_id] = std::move(s.needs);
-      queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), p, runs_before),
-                    std::move(p));
+      queue_.insert(std::move(p));
     }
     s.promise.deliver(std::move(s.reply));
   }
@@ -468,17 +457,17 @@ const prompt_needs& coordinator_actor::needs_for(const queued_prompt& p) {
 /// prefers the one whose cache matches). The whole prompt is fragment 0.
 void coordinator_actor::dispatch() {
   // TODO(#9): split prompts into fragments across workers; one fragment now.
-  for (auto& p : queue_) {
+  queue_.each_until([this](queued_prompt& p) {
     if (!roster_.any_free()) {
-      return;
+      return false;
     }
-    if (p.running) {
-      continue;
+    if (!p.running) {
+      if (auto chosen = roster_.choose(needs_for(p), p.failed_workers)) {
+        start_attempt(p, *chosen);
+      }
     }
-    if (auto chosen = roster_.choose(needs_for(p), p.failed_workers)) {
-      start_attempt(p, *chosen);
-    }
-  }
+    return true;
+  });
 }
 
 void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worker_id) {
@@ -505,7 +494,7 @@ void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worke
 
 void coordinator_actor::on_fragment_done(const fragment_done& done) {
   auto run = running_.find(done.prompt_id);
-  auto* p = find_queued(done.prompt_id);
+  auto* p = queue_.find(done.prompt_id);
   if (run == running_.end() || !p || done.fragment != 0 ||
       done.attempt != run->second.attempt) {
     log_->warn("stale fragment_done ignored prompt_id={} fragment={} attempt={}",
@@ -534,7 +523,7 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
       finished_note{epoch_ms(), p->prompt_id, worker_id, done.attempt, terminal.type});
   running_.erase(run);
   needs_.erase(p->prompt_id);
-  queue_.erase(queue_.begin() + (p - queue_.data()));
+  queue_.erase(done.prompt_id);
   finished.queue_remaining = queue_.size();
   log_->info("prompt finished prompt_id={} outcome={} worker_id={}", done.prompt_id,
              terminal.type, worker_id);
@@ -577,7 +566,7 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
   }
   for (const auto& prompt_id : lost) {
     running_.erase(prompt_id);
-    auto* p = find_queued(prompt_id);
+    auto* p = queue_.find(prompt_id);
     if (!p) {
       continue;
     }
@@ -599,8 +588,8 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
     }
     log_->warn("prompt requeued prompt_id={} worker_id={} attempt={} failed_workers={}",
                p->prompt_id, worker_id, p->attempt, p->failed_workers.size());
+    queue_.requeue(prompt_id);
   }
-  std::stable_sort(queue_.begin(), queue_.end(), runs_before);
   roster_.leave(worker_id);
   handles_.erase(worker_id);
   log_->warn("worker left worker_id={} name={} reason={} prompts_lost={}", worker_id,
@@ -611,7 +600,7 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
 
 /// Ends a queued prompt with an execution_error written to history.
 void coordinator_actor::abandon(const std::string& prompt_id, const std::string& reason) {
-  auto* p = find_queued(prompt_id);
+  auto* p = queue_.find(prompt_id);
   if (!p) {
     return;
   }
@@ -628,7 +617,7 @@ void coordinator_actor::abandon(const std::string& prompt_id, const std::string&
   }
   journal_.add(finished_note{epoch_ms(), prompt_id, "", p->attempt, terminal.type});
   needs_.erase(prompt_id);
-  queue_.erase(queue_.begin() + (p - queue_.data()));
+  queue_.erase(prompt_id);
   finished.queue_remaining = queue_.size();
   log_->error("prompt abandoned prompt_id={} reason=\"{}\"", prompt_id, reason);
   tell_finished(finished);
@@ -640,20 +629,17 @@ std::string coordinator_actor::on_queue_edit(const queue_edit& edit) {
     log_->error("queue edit not saved error={}", describe(removed.error()));
     return "{}";
   }
-  auto before = queue_.size();
-  auto removed = [&](const queued_prompt& p) {
-    return !p.running &&
-           (edit.clear ||
-            std::count(edit.delete_ids.begin(), edit.delete_ids.end(), p.prompt_id) != 0);
-  };
-  for (const auto& p : queue_) {
-    if (removed(p)) {
+  auto count = queue_.erase_if([&](const queued_prompt& p) {
+    bool remove =
+        !p.running && (edit.clear || std::count(edit.delete_ids.begin(),
+                                                edit.delete_ids.end(), p.prompt_id) != 0);
+    if (remove) {
       needs_.erase(p.prompt_id);
     }
-  }
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), removed), queue_.end());
-  if (queue_.size() != before) {
-    log_->info("queue edited removed={}", before - queue_.size());
+    return remove;
+  });
+  if (count > 0) {
+    log_->info("queue edited removed={}", count);
   }
   tell_gateways(queue_changed{queue_.size()});
   return "{}";
@@ -698,9 +684,9 @@ std::string coordinator_actor::status_json() const {
 std::string coordinator_actor::queue_json() const {
   json running = json::array();
   json pending = json::array();
-  for (const auto& p : queue_) {
+  queue_.each([&](const queued_prompt& p) {
     (p.running ? running : pending).push_back(p.queue_item());
-  }
+  });
   json body = json::object();
   body["queue_running"] = std::move(running);
   body["queue_pending"] = std::move(pending);
@@ -716,13 +702,6 @@ std::string coordinator_actor::history_json(const history_query& query) {
     return "{}";
   }
   return found.value().dump();
-}
-
-queued_prompt* coordinator_actor::find_queued(const std::string& prompt_id) {
-  auto it = std::find_if(queue_.begin(), queue_.end(), [&](const queued_prompt& p) {
-    return p.prompt_id == prompt_id;
-  });
-  return it == queue_.end() ? nullptr : &*it;
 }
 
 template <class Fact>

@@ -49,7 +49,8 @@ struct queued_prompt {
 class prompt_store {
  public:
   /// Opens or creates `path`. Prompts that were running when the previous
-  /// process stopped go back to pending with attempt + 1.
+  /// process stopped go back to pending, first in line; every queued prompt
+  /// gets attempt + 1.
   static actors::result<std::unique_ptr<prompt_store>> open(const std::string& path);
 
   /// The queue, in dispatch order (requeued first, then number, then insertion).
@@ -69,7 +70,8 @@ class prompt_store {
   actors::result<void> enqueue(const std::vector<queued_prompt*>& batch);
 
   /// Records that the prompt runs (attempt as given) or went back to pending,
-  /// with its failed workers.
+  /// with its failed workers. Survives a crash of the process, not
+  /// necessarily a power cut (see prompt_store.cpp).
   actors::result<void> mark(const queued_prompt& p);
 
   /// Removes pending rows by id (all pending rows when `ids` is empty and
@@ -115,6 +117,7 @@ class prompt_store {
   actors::result<void> recover_running();
   actors::result<void> load_counter();
   actors::result<void> migrate();
+  actors::result<void> write_mark(const queued_prompt& p);
   actors::result<void> add_column(const std::string& table, const std::string& name,
                                   const std::string& definition);
 

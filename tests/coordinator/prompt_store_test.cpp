@@ -61,7 +61,10 @@ TEST_CASE("the queue survives a reopen, and running prompts come back pending") 
   CHECK_FALSE(rows[0].running);
   CHECK(rows[0].requeued);
   CHECK(rows[0].attempt == 1);
-  CHECK(rows[1].attempt == 0);
+  // Every queued prompt is renumbered: a running mark may not have reached
+  // the disk before a power cut.
+  CHECK_FALSE(rows[1].requeued);
+  CHECK(rows[1].attempt == 1);
   CHECK(rows[1].client_id == "client-b");
   CHECK(rows[1].prompt["1"]["inputs"]["width"] == 8);
   CHECK(rows[1].outputs == std::vector<std::string>{"9"});

@@ -1,0 +1,81 @@
+#include "coordinator/prompt_queue.hpp"
+
+namespace drover::coordinator {
+
+void prompt_queue::assign(std::vector<queued_prompt> rows) {
+  prompts_.clear();
+  places_.clear();
+  for (auto& p : rows) {
+    insert(std::move(p));
+  }
+}
+
+void prompt_queue::insert(queued_prompt p) {
+  auto at = place_of(p);
+  places_[p.prompt_id] = at;
+  prompts_.insert_or_assign(at, std::move(p));
+}
+
+queued_prompt* prompt_queue::find(const std::string& prompt_id) {
+  auto at = places_.find(prompt_id);
+  if (at == places_.end()) {
+    return nullptr;
+  }
+  auto it = prompts_.find(at->second);
+  return it == prompts_.end() ? nullptr : &it->second;
+}
+
+bool prompt_queue::erase(const std::string& prompt_id) {
+  auto at = places_.find(prompt_id);
+  if (at == places_.end()) {
+    return false;
+  }
+  prompts_.erase(at->second);
+  places_.erase(at);
+  return true;
+}
+
+std::size_t prompt_queue::erase_if(
+    const std::function<bool(const queued_prompt&)>& remove) {
+  std::size_t removed = 0;
+  for (auto it = prompts_.begin(); it != prompts_.end();) {
+    if (remove(it->second)) {
+      places_.erase(it->second.prompt_id);
+      it = prompts_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+void prompt_queue::requeue(const std::string& prompt_id) {
+  auto at = places_.find(prompt_id);
+  if (at == places_.end()) {
+    return;
+  }
+  auto node = prompts_.extract(at->second);
+  if (node.empty()) {
+    return;
+  }
+  node.key() = place_of(node.mapped());
+  at->second = node.key();
+  prompts_.insert(std::move(node));
+}
+
+void prompt_queue::each_until(const std::function<bool(queued_prompt&)>& visit) {
+  for (auto& [at, p] : prompts_) {
+    if (!visit(p)) {
+      return;
+    }
+  }
+}
+
+void prompt_queue::each(const std::function<void(const queued_prompt&)>& visit) const {
+  for (const auto& [at, p] : prompts_) {
+    visit(p);
+  }
+}
+
+}  // namespace drover::coordinator
