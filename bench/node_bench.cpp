@@ -1,6 +1,8 @@
 // Times native image nodes on a 2048x2048 RGB image, as a worker runs them:
-// through the registry, one call per run, best of `runs`.
-//   drover_node_bench [runs]
+// through the registry, one call per run, `runs` runs each (PNG saving is no
+// part of it). Prints the times and writes them as the fragment
+// <parts>/nodes.json (median, min, max and every run).
+//   drover_node_bench [runs] [parts folder]
 
 #include <algorithm>
 #include <atomic>
@@ -8,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "bench/farm_bench_fragment.hpp"
 #include "worker/attempt_environment.hpp"
 #include "worker/core_nodes.hpp"
 #include "worker/event_sink.hpp"
@@ -47,14 +51,16 @@ tensor_ptr test_image(std::int64_t side) {
   return t;
 }
 
-double best_ms(node_registry& registry, node_environment& env, const char* cls,
-               const node_call::input_list& inputs, int runs) {
+/// The milliseconds of each of `runs` calls of `cls`.
+std::vector<double> run_ms(node_registry& registry, node_environment& env,
+                           const char* cls, const node_call::input_list& inputs,
+                           int runs) {
   const auto* definition = registry.find(cls);
   if (definition == nullptr) {
     std::fprintf(stderr, "no class %s\n", cls);
     std::exit(1);
   }
-  double best = 1e300;
+  std::vector<double> times;
   for (int i = 0; i < runs; ++i) {
     node_call call{*definition, "1", inputs, env};
     auto start = std::chrono::steady_clock::now();
@@ -64,15 +70,17 @@ double best_ms(node_registry& registry, node_environment& env, const char* cls,
       std::fprintf(stderr, "%s failed: %s\n", cls, out.error().message.c_str());
       std::exit(1);
     }
-    best = std::min(best, std::chrono::duration<double, std::milli>(end - start).count());
+    times.push_back(std::chrono::duration<double, std::milli>(end - start).count());
   }
-  return best;
+  return times;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const std::string parts =
+      argc > 2 ? argv[2] : std::string{DROVER_SOURCE_DIR} + "/bench/results/parts";
   node_registry registry;
   if (!register_core_nodes(registry)) {
     std::fprintf(stderr, "node registration failed\n");
@@ -85,6 +93,7 @@ int main(int argc, char** argv) {
   auto image = test_image(2048);
 
   struct bench_case {
+    const char* key;
     const char* label;
     const char* cls;
     node_call::input_list inputs;
@@ -97,26 +106,43 @@ int main(int argc, char** argv) {
                                  {"crop", json("disabled")}};
   };
   const bench_case cases[] = {
-      {"ImageBlur radius 5 sigma 1",
+      {"node_ms_ImageBlur_r5",
+       "ImageBlur radius 5 sigma 1",
        "ImageBlur",
        {{"image", image}, {"blur_radius", json(5)}, {"sigma", json(1.0)}}},
-      {"ImageBlur radius 31 sigma 10",
+      {"node_ms_ImageBlur_r31",
+       "ImageBlur radius 31 sigma 10",
        "ImageBlur",
        {{"image", image}, {"blur_radius", json(31)}, {"sigma", json(10.0)}}},
-      {"ImageSharpen radius 3",
+      {"node_ms_ImageSharpen_r3",
+       "ImageSharpen radius 3",
        "ImageSharpen",
        {{"image", image},
         {"sharpen_radius", json(3)},
         {"sigma", json(1.0)},
         {"alpha", json(1.0)}}},
-      {"ImageScale 4096 bicubic", "ImageScale", scale_to("bicubic")},
-      {"ImageScale 4096 lanczos", "ImageScale", scale_to("lanczos")},
-      {"ImageInvert", "ImageInvert", {{"image", image}}},
+      {"node_ms_ImageScale_bicubic_4096", "ImageScale 4096 bicubic", "ImageScale",
+       scale_to("bicubic")},
+      {"node_ms_ImageScale_lanczos_4096", "ImageScale 4096 lanczos", "ImageScale",
+       scale_to("lanczos")},
+      {"node_ms_ImageInvert", "ImageInvert", "ImageInvert", {{"image", image}}},
   };
-  std::printf("2048x2048x3 float32 input, best of %d runs, one thread\n", runs);
+  std::printf("2048x2048x3 float32 input, median of %d runs, one thread\n", runs);
+  drover::bench::fragment out{"nodes"};
   for (const auto& c : cases) {
-    std::printf("%-30s %9.1f ms\n", c.label,
-                best_ms(registry, env, c.cls, c.inputs, runs));
+    const auto times = run_ms(registry, env, c.cls, c.inputs, runs);
+    std::printf("%-30s %9.1f ms\n", c.label, drover::bench::median(times));
+    out.add(c.key, {times, "ms",
+                    std::string{c.label} +
+                        " on 2048x2048x3 float32, one node call in the worker's "
+                        "registry, one thread, PNG saving apart"});
   }
+  out.note("node_ms_* have no comfyui_ twin: pixels are not compared with ComfyUI here");
+  auto written = out.write(parts);
+  if (!written.has_value()) {
+    std::fprintf(stderr, "%s\n", drover::actors::describe(written.error()).c_str());
+    return 1;
+  }
+  std::printf("wrote %s\n", written.value().c_str());
   return 0;
 }

@@ -238,6 +238,33 @@ node_definition stub_primitive_definition(const char* class_type, const char* ty
   return d;
 }
 
+/// Reports progress `count` times (1..count of count) as fast as the worker
+/// takes the events, for event fan-out benchmarks, then passes `value`.
+node_definition progress_flood_definition() {
+  node_definition d;
+  d.class_type = "DroverTestProgressFlood";
+  d.display_name = "Progress Flood (testing)";
+  d.category = testing_category;
+  d.description = "Reports progress count times without waiting, then passes value.";
+  d.python_module = "custom_nodes.drover-testing";
+  d.required("value", any_type)
+      .required("count", "INT", {{"default", 1000}, {"min", 0}, {"max", 100000000}})
+      .output(any_type);
+  d.run = [](node_call& call) -> node_outcome {
+    DROVER_TRY(value, pass_through(call));
+    DROVER_TRY(count, call.integer("count"));
+    auto& env = call.environment();
+    for (std::int64_t i = 1; i <= count; ++i) {
+      env.progress(call.node_id(), static_cast<double>(i), static_cast<double>(count));
+      if (env.interrupted()) {
+        return node_failure{node_failure::interrupt_type, "interrupted"};
+      }
+    }
+    return node_result{{std::move(value)}, nullptr};
+  };
+  return d;
+}
+
 }  // namespace
 
 actors::result<void> register_testing_nodes(node_registry& registry, double speed) {
@@ -249,6 +276,7 @@ actors::result<void> register_testing_nodes(node_registry& registry, double spee
   DROVER_TRYV(registry.add(sync_progress_definition(speed)));
   DROVER_TRYV(registry.add(sync_error_definition()));
   DROVER_TRYV(registry.add(crash_definition()));
+  DROVER_TRYV(registry.add(progress_flood_definition()));
   DROVER_TRYV(registry.add(stub_image_definition()));
   DROVER_TRYV(registry.add(stub_constant_definition("StubConstantImage", "IMAGE", 3)));
   DROVER_TRYV(registry.add(stub_constant_definition("StubMask", "MASK", 0)));

@@ -195,6 +195,29 @@ TEST_CASE("TestSyncError fails with the full execution_error detail") {
   CHECK(d.size() == 8);
 }
 
+TEST_CASE("DroverTestProgressFlood reports 1..count in order and passes value on") {
+  testing_fixture f{1.0};
+  json prompt = {{"0", {{"class_type", "StubInt"}, {"inputs", {{"value", 7}}}}},
+                 {"1",
+                  {{"class_type", "DroverTestProgressFlood"},
+                   {"inputs", {{"value", json::array({"0", 0})}, {"count", 500}}}}},
+                 {"2",
+                  {{"class_type", "TestSyncError"},
+                   {"inputs", {{"value", json::array({"1", 0})}}}}}};
+  auto report = f.run(prompt, {"2"});
+
+  // TestSyncError shows what reached it: StubInt's value, through the flood.
+  REQUIRE(report.outcome == actors::fragment_outcome::error);
+  CHECK(report.detail["current_inputs"] == json{{"value", json::array({7})}});
+  auto ticks = f.progress_of("1");
+  REQUIRE(ticks.size() == 500);
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    CAPTURE(i);
+    CHECK(ticks[i].value == doctest::Approx(i + 1));
+    CHECK(ticks[i].max == doctest::Approx(500));
+  }
+}
+
 TEST_CASE("an error while async nodes run ends the fragment once they returned") {
   testing_fixture f{10.0};
   json prompt = {{"0", {{"class_type", "StubInt"}, {"inputs", {{"value", 1}}}}},
