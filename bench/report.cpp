@@ -170,8 +170,12 @@ std::string verdict(const std::string& key, const json& value, const json& figur
     return "— | no target";
   }
   const auto origin = goal->origin.empty() ? "" : " (" + goal->origin + ")";
+  const char* judged = "median";
+  if (goal->every_repetition) {
+    judged = goal->way == target::direction::at_most ? "max" : "min";
+  }
   return goal->text() + origin + " | " +
-         (goal->met(value.value("median", 0.0)) ? "met" : "missed");
+         (goal->met(value.value(judged, 0.0)) ? "met" : "missed");
 }
 
 std::string render(const json& report) {

@@ -15,6 +15,9 @@ struct target {
   direction way = direction::at_least;
   double value = 0;
   std::string origin;  ///< where a derived target comes from; empty when the issue's
+  /// Judged by the worst repetition, not the median: a loss in any
+  /// repetition is a loss.
+  bool every_repetition = false;
 
   bool met(double measured) const;
   /// "≤ 1.5" or "≥ 2000".
