@@ -244,12 +244,12 @@ std::optional<std::string> worker_roster::choose(
   double best_load = 0;
   std::int64_t best_joined = 0;
   for (const auto& [id, w] : workers_) {
-    if (w.busy >= w.slots() || !w.lacking(needs).empty() ||
+    if (w.free_slots() == 0 || !w.lacking(needs).empty() ||
         std::find(excluded.begin(), excluded.end(), id) != excluded.end()) {
       continue;
     }
     auto match = shared_count(needs.signatures, w.cached);
-    double load = static_cast<double>(w.busy) / w.slots();
+    double load = static_cast<double>(w.busy()) / w.slots();
     bool better =
         best == nullptr || match > best_match ||
         (match == best_match &&
@@ -270,7 +270,6 @@ std::optional<std::string> worker_roster::choose(
 void worker_roster::start(const std::string& worker_id, const std::string& prompt_id) {
   if (auto* w = find(worker_id)) {
     free_slots_ -= w->free_slots();
-    ++w->busy;
     w->running.insert(prompt_id);
     free_slots_ += w->free_slots();
   }
@@ -279,13 +278,11 @@ void worker_roster::start(const std::string& worker_id, const std::string& promp
 void worker_roster::finish(const std::string& worker_id, const std::string& prompt_id,
                            const std::vector<std::uint64_t>& signatures) {
   auto* w = find(worker_id);
-  if (w == nullptr || w->running.erase(prompt_id) == 0) {
+  if (w == nullptr || w->running.count(prompt_id) == 0) {
     return;
   }
   free_slots_ -= w->free_slots();
-  if (w->busy > 0) {
-    --w->busy;
-  }
+  w->running.erase(prompt_id);
   free_slots_ += w->free_slots();
   ++w->completed;
   w->cached = signatures;

@@ -56,14 +56,14 @@ struct worker_record {
   std::unordered_set<std::string> classes;
   combo_choices choices;
   std::int64_t joined_ms = 0;
-  std::uint32_t busy = 0;
-  std::set<std::string> running;  ///< prompt ids
+  std::set<std::string> running;  ///< prompt ids, one per busy slot
   std::uint64_t completed = 0;    ///< attempts it finished, any outcome
   /// Signatures of the last prompt it finished: what its cache likely holds.
   std::vector<std::uint64_t> cached;
 
   std::uint32_t slots() const { return hello.slots == 0 ? 1 : hello.slots; }
-  std::uint32_t free_slots() const { return busy < slots() ? slots() - busy : 0; }
+  std::uint32_t busy() const { return static_cast<std::uint32_t>(running.size()); }
+  std::uint32_t free_slots() const { return busy() < slots() ? slots() - busy() : 0; }
   /// What this worker lacks to run a prompt with `needs` ("ImageBlur",
   /// "CheckpointLoaderSimple.ckpt_name=sdxl.safetensors"); empty when nothing.
   std::string lacking(const prompt_needs& needs) const;
