@@ -13,14 +13,25 @@ void append_u32(std::string& out, std::uint32_t value) {
 
 }  // namespace
 
+std::string dump_json(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 client_message text_message(std::optional<std::string> client_id, std::string_view type,
                             const json& data) {
-  json message = json::object();
-  message["type"] = type;
-  message["data"] = data;
+  return text_message_of(std::move(client_id), type, dump_json(data));
+}
+
+client_message text_message_of(std::optional<std::string> client_id,
+                               std::string_view type, std::string_view data_text) {
+  // The same bytes as dumping {"type": type, "data": data}, without copying
+  // `data` into a new document first.
+  auto type_text = dump_json(json(type));
   client_message out;
   out.client_id = std::move(client_id);
-  out.payload = message.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.payload.reserve(data_text.size() + type_text.size() + 18);
+  out.payload.append(R"({"type":)").append(type_text);
+  out.payload.append(R"(,"data":)").append(data_text).append("}");
   return out;
 }
 

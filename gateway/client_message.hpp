@@ -26,6 +26,14 @@ struct client_message {
 client_message text_message(std::optional<std::string> client_id, std::string_view type,
                             const json& data);
 
+/// The same with `data` already serialised by dump_json.
+client_message text_message_of(std::optional<std::string> client_id,
+                               std::string_view type, std::string_view data_text);
+
+/// `value` as compact JSON text, invalid UTF-8 replaced: the one form every
+/// client message uses.
+std::string dump_json(const json& value);
+
 /// The data of a `status` message: `{"status": {"exec_info": {"queue_remaining": n}}}`.
 json status_data(std::uint64_t queue_remaining);
 

@@ -20,7 +20,7 @@ struct http_server::impl {
         clients(options.limits),
         routes{coordinator, files, [this] { return clients.queue_remaining(); },
                [this] { return clients.prompt_progress(); }, options.max_upload_bytes},
-        context{clients, routes, options.max_upload_bytes, options.client_queue_limit} {}
+        context{clients, routes, options.max_upload_bytes, options.client_queue_bytes} {}
 
   server_options options;
   // Declared before the io_context: sessions still held by its handlers

@@ -15,7 +15,9 @@ namespace drover::gateway {
 struct server_options {
   actors::endpoint listen{"127.0.0.1", 8188};  ///< port 0: any free port
   std::size_t max_upload_bytes = std::size_t{100} << 20;
-  std::size_t client_queue_limit = 4096;  ///< frames waiting per WebSocket
+  /// Bytes waiting per WebSocket (each frame counts its payload plus
+  /// queued_frame_overhead) before the client is closed as slow.
+  std::size_t client_queue_bytes = std::size_t{16} << 20;
   stream_limits limits;
 };
 

@@ -54,11 +54,12 @@ void hub::on_replay_answered(const actors::attempt_key& key, bool known) {
 }
 
 void hub::dispatch(stream_output& out) {
-  for (const auto& message : out.messages) {
-    auto payload = std::make_shared<const std::string>(message.payload);
+  for (auto& message : out.messages) {
+    auto payload = std::make_shared<const std::string>(std::move(message.payload));
     std::shared_ptr<const std::string> with_metadata;
     if (!message.payload_with_metadata.empty()) {
-      with_metadata = std::make_shared<const std::string>(message.payload_with_metadata);
+      with_metadata =
+          std::make_shared<const std::string>(std::move(message.payload_with_metadata));
     }
     if (message.client_id) {
       auto it = clients_.find(*message.client_id);

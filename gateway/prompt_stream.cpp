@@ -9,10 +9,6 @@ namespace drover::gateway {
 
 namespace {
 
-json null_or(const std::string& text) {
-  return text.empty() ? json(nullptr) : json(text);
-}
-
 json parse_object(const std::string& text) {
   auto parsed = json::parse(text, nullptr, false);
   return parsed.is_object() ? parsed : json::object();
@@ -20,7 +16,8 @@ json parse_object(const std::string& text) {
 
 }  // namespace
 
-prompt_stream::prompt_stream(std::string prompt_id) : prompt_id_(std::move(prompt_id)) {}
+prompt_stream::prompt_stream(std::string prompt_id)
+    : prompt_id_(prompt_id), progress_(std::move(prompt_id)) {}
 
 bool prompt_stream::hold(actors::event e, std::size_t max_held) {
   auto& attempt = attempts_[{e.key.fragment, e.key.attempt}];
@@ -168,12 +165,9 @@ json prompt_stream::progress_summary() const {
   summary["node"] = running_ ? json(*running_) : json(nullptr);
   summary["nodes_done"] = finished_nodes_.size();
   if (running_) {
-    for (const auto& [id, entry] : progress_nodes_.items()) {
-      if (entry.value("display_node_id", std::string{}) == *running_ &&
-          entry.contains("value")) {
-        summary["value"] = entry["value"];
-        summary["max"] = entry["max"];
-      }
+    if (const auto* entry = progress_.find_display(*running_)) {
+      summary["value"] = entry->value;
+      summary["max"] = entry->max;
     }
   }
   return summary;
@@ -333,12 +327,15 @@ void prompt_stream::on_node_started(const actors::node_started& body,
     return;  // a requeued attempt re-running a node the client saw finish
   }
   display_of_[body.node_id] = body.display_node;
-  auto& entry = node_entry(body.node_id, body.display_node);
-  entry["value"] = 0.0;
-  entry["max"] = 1.0;
-  entry["state"] = "running";
-  entry["parent_node_id"] = null_or(body.parent_node);
-  entry["real_node_id"] = body.real_node.empty() ? body.node_id : body.real_node;
+  auto& entry = progress_.entry(body.node_id, body.display_node);
+  entry.value = 0.0;
+  entry.max = 1.0;
+  entry.finished = false;
+  entry.parent_node_id.reset();
+  if (!body.parent_node.empty()) {
+    entry.parent_node_id = body.parent_node;
+  }
+  entry.real_node_id = body.real_node.empty() ? body.node_id : body.real_node;
   running_ = body.display_node;
   emit_progress_state(out);
 
@@ -354,10 +351,10 @@ void prompt_stream::on_node_progress(const actors::node_progress& body,
   if (finished_nodes_.count(body.node_id) != 0) {
     return;
   }
-  auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
-  entry["value"] = body.value;
-  entry["max"] = body.max;
-  entry["state"] = "running";
+  auto& entry = progress_.entry(body.node_id, display_of_[body.node_id]);
+  entry.value = body.value;
+  entry.max = body.max;
+  entry.finished = false;
   emit_progress_state(out);
 
   json data = json::object();
@@ -386,10 +383,10 @@ void prompt_stream::on_node_finished(const actors::node_finished& body,
   if (!finished_nodes_.insert(body.node_id).second) {
     return;
   }
-  auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
-  entry["state"] = "finished";
-  entry["value"] = entry["max"];
-  if (running_ && *running_ == entry["display_node_id"]) {
+  auto& entry = progress_.entry(body.node_id, display_of_[body.node_id]);
+  entry.finished = true;
+  entry.value = entry.max;
+  if (running_ && *running_ == entry.display_node_id) {
     running_.reset();
   }
   emit_progress_state(out);
@@ -411,13 +408,14 @@ void prompt_stream::on_node_preview(const actors::node_preview& body,
   }
   std::string_view image{reinterpret_cast<const char*>(body.image.data()),
                          body.image.size()};
-  const auto& entry = node_entry(body.node_id, display_of_[body.node_id]);
+  const auto& entry = progress_.entry(body.node_id, display_of_[body.node_id]);
   json metadata = json::object();
   metadata["node_id"] = body.node_id;
   metadata["prompt_id"] = prompt_id_;
-  metadata["display_node_id"] = entry["display_node_id"];
-  metadata["parent_node_id"] = entry["parent_node_id"];
-  metadata["real_node_id"] = entry["real_node_id"];
+  metadata["display_node_id"] = entry.display_node_id;
+  metadata["parent_node_id"] =
+      entry.parent_node_id ? json(*entry.parent_node_id) : json(nullptr);
+  metadata["real_node_id"] = entry.real_node_id;
   metadata["image_type"] = body.image_type;
 
   client_message message;
@@ -437,30 +435,9 @@ void prompt_stream::on_custom_message(const actors::custom_message& body,
   }
 }
 
-json& prompt_stream::node_entry(const std::string& node_id,
-                                const std::string& display_node) {
-  auto it = progress_nodes_.find(node_id);
-  if (it != progress_nodes_.end()) {
-    return *it;
-  }
-  json entry = json::object();
-  entry["value"] = 0.0;
-  entry["max"] = 1.0;
-  entry["state"] = "running";
-  entry["node_id"] = node_id;
-  entry["prompt_id"] = prompt_id_;
-  entry["display_node_id"] = display_node.empty() ? node_id : display_node;
-  entry["parent_node_id"] = nullptr;
-  entry["real_node_id"] = node_id;
-  progress_nodes_[node_id] = std::move(entry);
-  return progress_nodes_[node_id];
-}
-
 void prompt_stream::emit_progress_state(stream_output& out) {
-  json data = json::object();
-  data["prompt_id"] = prompt_id_;
-  data["nodes"] = progress_nodes_;
-  to_client_or_all("progress_state", data, out);
+  out.messages.push_back(
+      text_message_of(client_id_, "progress_state", progress_.data_text()));
 }
 
 void prompt_stream::to_client(std::string_view type, const json& data,

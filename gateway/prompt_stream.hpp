@@ -11,6 +11,7 @@
 #include "actors/event.hpp"
 #include "actors/messages.hpp"
 #include "gateway/client_message.hpp"
+#include "gateway/progress_table.hpp"
 
 namespace drover::gateway {
 
@@ -107,7 +108,6 @@ class prompt_stream {
   void on_node_preview(const actors::node_preview& body, stream_output& out);
   void on_custom_message(const actors::custom_message& body, stream_output& out);
 
-  json& node_entry(const std::string& node_id, const std::string& display_node);
   void emit_progress_state(stream_output& out);
   /// To the prompt's client only; nothing when the prompt has none.
   void to_client(std::string_view type, const json& data, stream_output& out);
@@ -123,7 +123,7 @@ class prompt_stream {
   std::map<attempt_id, attempt_state> attempts_;
   std::size_t held_count_ = 0;
 
-  json progress_nodes_ = json::object();  ///< progress_state `nodes`
+  progress_table progress_;  ///< progress_state `nodes`
   std::map<std::string, std::string> display_of_;
   std::set<std::string> finished_nodes_;  ///< their events from a requeue are dropped
   std::optional<std::string> running_;

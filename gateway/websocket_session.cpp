@@ -102,16 +102,24 @@ void websocket_session::send(std::shared_ptr<const std::string> payload, bool bi
   if (closing_) {
     return;
   }
-  if (queue_.size() >= context_.client_queue_limit) {
-    actors::logger("gateway")->warn("websocket closed slow client client_id={} queued={}",
-                                    client_id_, queue_.size());
+  auto cost = payload->size() + queued_frame_overhead;
+  if (!queue_.empty() && queued_bytes_ + cost > context_.client_queue_bytes) {
+    actors::logger("gateway")->warn(
+        "websocket closed slow client client_id={} queued={} queued_bytes={}", client_id_,
+        queue_.size(), queued_bytes_);
     do_close("client too slow: outgoing queue full");
     return;
   }
+  queued_bytes_ += cost;
   queue_.emplace_back(std::move(payload), binary);
   if (queue_.size() == 1) {
     do_write();
   }
+}
+
+void websocket_session::pop_written() {
+  queued_bytes_ -= queue_.front().first->size() + queued_frame_overhead;
+  queue_.pop_front();
 }
 
 void websocket_session::do_write() {
@@ -128,9 +136,10 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     leave();
     return;
   }
-  queue_.pop_front();
+  pop_written();
   if (closing_) {
     queue_.clear();
+    queued_bytes_ = 0;
     ws_.async_close(
         websocket::close_reason{websocket::close_code::try_again_later, close_reason_},
         beast::bind_front_handler(&websocket_session::on_close, shared_from_this()));
@@ -145,8 +154,9 @@ void websocket_session::do_close(std::string reason) {
   closing_ = true;
   close_reason_ = std::move(reason);
   leave();
-  if (queue_.size() > 1) {
-    queue_.erase(queue_.begin() + 1, queue_.end());  // the first is being written
+  while (queue_.size() > 1) {
+    queued_bytes_ -= queue_.back().first->size() + queued_frame_overhead;
+    queue_.pop_back();  // the first is being written
   }
   if (queue_.empty()) {
     ws_.async_close(

@@ -18,7 +18,7 @@ namespace drover::gateway {
 /// One ComfyUI WebSocket (`/ws?clientId=`, comfyui-protocol.md §4.1): sends
 /// `status` with its `sid` first, answers a first `feature_flags` frame,
 /// ignores everything else the client sends, and writes what the hub routes
-/// to it through a bounded queue. A client too slow for that queue is
+/// to it through a queue bounded in bytes. A client too slow for that queue is
 /// closed with a reason, never skipped silently. Lives on the io thread.
 class websocket_session : public client_socket,
                           public std::enable_shared_from_this<websocket_session> {
@@ -39,6 +39,7 @@ class websocket_session : public client_socket,
   void on_first_frame(const std::string& text);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void pop_written();
   void do_close(std::string reason);
   void on_close(boost::beast::error_code ec);
   void leave();
@@ -48,6 +49,7 @@ class websocket_session : public client_socket,
   session_context& context_;
   std::string client_id_;
   std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;
+  std::size_t queued_bytes_ = 0;  ///< payloads plus queued_frame_overhead each
   bool joined_ = false;
   bool first_frame_ = true;
   bool preview_metadata_ = false;

@@ -95,7 +95,64 @@ struct event_publisher::sockets {
         router(c, zmq::socket_type::router),
         intake(c, zmq::socket_type::pair),
         archive(opts.retained_attempts, opts.retained_bytes) {}
+
+  /// Publishes and archives every event queued on the intake, without
+  /// waiting. False once the stop message is read.
+  bool publish_queued();
+  /// Answers one replay request from the archive.
+  void answer_replay();
 };
+
+bool event_publisher::sockets::publish_queued() {
+  std::vector<zmq::message_t> frames;
+  for (;;) {
+    frames.clear();
+    if (!zmq::recv_multipart(intake, std::back_inserter(frames),
+                             zmq::recv_flags::dontwait)) {
+      return true;
+    }
+    if (frames.empty() || frames[0].to_string_view() == "stop") {
+      return false;
+    }
+    // ["event", topic, encoded, meta]: publish, then keep for replays.
+    archive_meta m{};
+    if (frames.size() != 4 || frames[3].size() != sizeof m) {
+      actors::logger("worker")->error("event intake malformed frames={}", frames.size());
+      continue;
+    }
+    std::memcpy(&m, frames[3].data(), sizeof m);
+    auto topic = frames[1].to_string();
+    pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    pub.send(zmq::buffer(frames[2].data(), frames[2].size()), zmq::send_flags::none);
+    archive.add({std::move(topic), m.fragment, m.attempt}, m.seq, frames[2].to_string(),
+                m.last);
+  }
+}
+
+void event_publisher::sockets::answer_replay() {
+  std::vector<zmq::message_t> frames;
+  if (!zmq::recv_multipart(router, std::back_inserter(frames),
+                           zmq::recv_flags::dontwait)) {
+    return;
+  }
+  auto request = parse_replay(frames);
+  if (!request) {
+    actors::logger("worker")->warn("replay request dropped error={}",
+                                   request.error().message);
+    return;
+  }
+  const auto& r = request.value();
+  auto held = archive.from(r.key, r.from);
+  router.send(zmq::buffer(frames[0].data(), frames[0].size()), zmq::send_flags::sndmore);
+  router.send(zmq::str_buffer("events"), zmq::send_flags::sndmore);
+  router.send(zmq::buffer(replay_header(r.id, held.known, held.complete)),
+              held.events.empty() ? zmq::send_flags::none : zmq::send_flags::sndmore);
+  for (std::size_t i = 0; i < held.events.size(); ++i) {
+    router.send(zmq::buffer(held.events[i]), i + 1 == held.events.size()
+                                                 ? zmq::send_flags::none
+                                                 : zmq::send_flags::sndmore);
+  }
+}
 
 event_publisher::event_publisher(zmq::context_t& context) : context_(context) {}
 
@@ -170,61 +227,27 @@ std::uint64_t event_publisher::publish(const actors::attempt_key& key,
 }
 
 void event_publisher::serve(const options&) {
-  auto log = actors::logger("worker");
   auto& s = *sockets_;
   zmq::pollitem_t items[] = {{s.intake.handle(), 0, ZMQ_POLLIN, 0},
                              {s.router.handle(), 0, ZMQ_POLLIN, 0}};
   for (;;) {
-    std::vector<zmq::message_t> frames;
     try {
       zmq::poll(items, 2, std::chrono::milliseconds{-1});
-      if (items[0].revents & ZMQ_POLLIN) {
-        frames.clear();
-        (void)zmq::recv_multipart(s.intake, std::back_inserter(frames));
-        if (frames.empty() || frames[0].to_string_view() == "stop") {
-          return;
-        }
-        // ["event", topic, encoded, meta]: publish, then keep for replays.
-        archive_meta m{};
-        if (frames.size() != 4 || frames[3].size() != sizeof m) {
-          log->error("event intake malformed frames={}", frames.size());
-          continue;
-        }
-        std::memcpy(&m, frames[3].data(), sizeof m);
-        auto topic = frames[1].to_string();
-        s.pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-        s.pub.send(zmq::buffer(frames[2].data(), frames[2].size()),
-                   zmq::send_flags::none);
-        s.archive.add({std::move(topic), m.fragment, m.attempt}, m.seq,
-                      frames[2].to_string(), m.last);
+      // The intake is emptied before any replay is answered. An event is
+      // queued there before the executor reports its fragment done, so a
+      // request that follows the coordinator's prompt_finished finds every
+      // event of the fragment archived, however far this thread lagged.
+      if (!s.publish_queued()) {
+        return;
       }
       if (items[1].revents & ZMQ_POLLIN) {
-        frames.clear();
-        (void)zmq::recv_multipart(s.router, std::back_inserter(frames));
-        auto request = parse_replay(frames);
-        if (!request) {
-          log->warn("replay request dropped error={}", request.error().message);
-          continue;
-        }
-        const auto& r = request.value();
-        auto held = s.archive.from(r.key, r.from);
-        s.router.send(zmq::buffer(frames[0].data(), frames[0].size()),
-                      zmq::send_flags::sndmore);
-        s.router.send(zmq::str_buffer("events"), zmq::send_flags::sndmore);
-        s.router.send(
-            zmq::buffer(replay_header(r.id, held.known, held.complete)),
-            held.events.empty() ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        for (std::size_t i = 0; i < held.events.size(); ++i) {
-          s.router.send(zmq::buffer(held.events[i]), i + 1 == held.events.size()
-                                                         ? zmq::send_flags::none
-                                                         : zmq::send_flags::sndmore);
-        }
+        s.answer_replay();
       }
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) {
         return;
       }
-      log->error("event socket failure error={}", e.what());
+      actors::logger("worker")->error("event socket failure error={}", e.what());
     }
   }
 }

@@ -187,7 +187,7 @@ void run_events(figure_set& figures, const options& opt) {
   figures.add("order_violations", violations, "events", workload);
   probe_event_cliff(figures, setup);
   figures.note(
-      "events: clients the gateway closed as slow (4,096 queued messages), "
+      "events: clients the gateway closed as slow (16 MiB queued), "
       "per rep: " +
       json(dropped).dump() + "; their missing events count as lost");
 }

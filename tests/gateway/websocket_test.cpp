@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/http_server.hpp"
+#include "gateway/session_context.hpp"
 #include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
 
@@ -151,7 +152,7 @@ TEST_CASE("a client that cannot keep up is closed with a reason, not skipped") {
   test::memory_files files;
   server_options options;
   options.listen = actors::endpoint{"127.0.0.1", 0};
-  options.client_queue_limit = 4;
+  options.client_queue_bytes = 4 * (100 + queued_frame_overhead);
   http_server server{options, coordinator, files};
   auto bound = server.start();
   REQUIRE(bound.has_value());

@@ -179,5 +179,31 @@ TEST_CASE("a running attempt replays as incomplete") {
   CHECK(answer.events.size() == 2);
 }
 
+TEST_CASE("a replay asked right after a burst answers every event published before it") {
+  // The executor reports a fragment done as soon as its last event is queued;
+  // the socket thread may still be publishing the burst when the replay that
+  // follows the coordinator's prompt_finished arrives.
+  zmq::context_t context;
+  auto publisher = start_publisher(context);
+  zmq::socket_t dealer{context, zmq::socket_type::dealer};
+  dealer.connect(publisher->replay_endpoint());
+  REQUIRE_FALSE(ask_replay(dealer, replay_request(1, {"warm-up", 0, 0}, 0)).known);
+
+  const actors::attempt_key burst{"prompt-3", 0, 0};
+  constexpr std::uint64_t progress_events = 20000;
+  publisher->publish(burst, actors::fragment_started{});
+  for (std::uint64_t i = 0; i < progress_events; ++i) {
+    publisher->publish(
+        burst, actors::node_progress{"1", static_cast<double>(i), progress_events});
+  }
+  auto last = publisher->publish(burst, actors::fragment_ended{});
+
+  auto answer = ask_replay(dealer, replay_request(2, burst, 0));
+  CHECK(answer.known);
+  CHECK(answer.complete);
+  REQUIRE(answer.events.size() == last + 1);
+  CHECK(answer.events.back().seq == last);
+}
+
 }  // namespace
 }  // namespace drover::worker
