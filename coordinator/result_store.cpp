@@ -224,7 +224,12 @@ void result_store::state::handle(std::vector<zmq::message_t>& parts) {
   socket.send(zmq::buffer(packed),
               r.body ? zmq::send_flags::sndmore : zmq::send_flags::none);
   if (r.body) {
-    socket.send(zmq::buffer(*r.body), zmq::send_flags::none);
+    // The body goes out without a copy: ZeroMQ frees it once it is sent.
+    auto* owned = new std::string{std::move(*r.body)};
+    zmq::message_t body{owned->data(), owned->size(),
+                        [](void*, void* hint) { delete static_cast<std::string*>(hint); },
+                        owned};
+    socket.send(body, zmq::send_flags::none);
   }
 }
 
@@ -333,11 +338,19 @@ result<std::string> result_store::state::get(const actors::store_file& file) con
   if (!fs::is_regular_file(path, ec)) {
     return fail(errc::not_found, "no such file");
   }
+  auto size = fs::file_size(path, ec);
   std::ifstream in{path, std::ios::binary};
-  std::string bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  if (ec || !in) {
+    return fail(errc::io_failure, "cannot read " + file.filename);
+  }
+  // One read of the size the file has now; a file cut short meanwhile
+  // answers what it still holds.
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (in.bad()) {
     return fail(errc::io_failure, "cannot read " + file.filename);
   }
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
   return bytes;
 }
 

@@ -96,8 +96,9 @@ void websocket_session::on_first_frame(const std::string& text) {
   send(std::make_shared<const std::string>(answer.payload), false);
 }
 
-// TODO(#4): coalesce queued previews of one node to the latest instead of
-// counting them against the queue bound.
+// Previews are never coalesced, though a slow client would be spared the
+// older ones: workflows that stream their results as previews (ComfyUI's
+// SaveImageWebsocket) need every frame.
 void websocket_session::send(std::shared_ptr<const std::string> payload, bool binary) {
   if (closing_) {
     return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/saved_image.hpp"
 
@@ -11,6 +12,8 @@ namespace {
 
 /// ComfyUI's default `--preview-size`: previews fit in this square.
 constexpr std::uint32_t max_preview_side = 512;
+/// The JPEG quality of ComfyUI's previews.
+constexpr int preview_quality = 95;
 
 /// `image` shrunk by nearest neighbour to fit in the preview square, as
 /// ComfyUI's `ImageOps.contain` does (with a finer filter).
@@ -36,16 +39,16 @@ pixels8 contain(pixels8 image) {
   return out;
 }
 
-/// The preview as a MIME type and encoded bytes. Tensors become PNG: drover
-/// has no JPEG encoder, and ComfyUI's clients show either format.
-/// TODO(#7): JPEG (ComfyUI's default) once the worker has an encoder, and
-/// ComfyUI's resampling filter instead of nearest neighbour in `contain`.
+/// The preview as a MIME type and encoded bytes. Tensors become JPEG at
+/// quality 95, as ComfyUI sends its previews.
+/// TODO(#7): ComfyUI's resampling filter instead of nearest neighbour in
+/// `contain`.
 actors::result<std::pair<std::string, std::string>> encode_preview(
     const preview_image& preview) {
   if (preview.image) {
     DROVER_TRY(pixels, to_pixels(*preview.image, 0));
-    DROVER_TRY(png, encode_png(contain(std::move(pixels)), {}, 1));
-    return std::make_pair(std::string{"image/png"}, std::move(png));
+    DROVER_TRY(jpeg, encode_jpeg(contain(std::move(pixels)), preview_quality));
+    return std::make_pair(std::string{"image/jpeg"}, std::move(jpeg));
   }
   if (preview.mime != "image/jpeg" && preview.mime != "image/png") {
     return actors::fail(actors::errc::invalid_input,

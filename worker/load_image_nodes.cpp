@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 
@@ -51,15 +52,24 @@ actors::result<json> file_fingerprint(const json& constants, node_environment& e
   return json(text);
 }
 
-actors::result<pixels8> load_png(node_call& call) {
+actors::result<pixels8> load_picture(node_call& call) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  if (looks_like_jpeg(bytes)) {
+    auto decoded = decode_jpeg(bytes);
+    if (!decoded) {
+      return actors::fail(
+          actors::errc::invalid_input,
+          "cannot read image file '" + name + "': " + decoded.error().message);
+    }
+    return std::move(decoded).value();
+  }
   auto decoded = decode_png(bytes);
   if (!decoded) {
-    // TODO(#3): JPEG, WebP and the other formats Pillow opens.
+    // TODO(#3): WebP and the other formats Pillow opens.
     return actors::fail(actors::errc::invalid_input,
                         "cannot identify image file '" + name +
-                            "' (drover reads PNG only): " + decoded.error().message);
+                            "' (drover reads PNG and JPEG): " + decoded.error().message);
   }
   return std::move(decoded.value().image);
 }
@@ -92,7 +102,7 @@ float unit(std::uint8_t v) {
 }
 
 node_outcome load_image(node_call& call) {
-  DROVER_TRY(png, load_png(call));
+  DROVER_TRY(png, load_picture(call));
   auto h = static_cast<std::int64_t>(png.height),
        w = static_cast<std::int64_t>(png.width);
   DROVER_TRY(image, tensor::allocate({1, h, w, 3}));
@@ -128,7 +138,7 @@ node_outcome load_image_mask(node_call& call) {
   if (pick < 0) {
     return node_failure{"ValueError", "channel must be alpha, red, green or blue"};
   }
-  DROVER_TRY(png, load_png(call));
+  DROVER_TRY(png, load_picture(call));
   auto h = static_cast<std::int64_t>(png.height),
        w = static_cast<std::int64_t>(png.width);
   DROVER_TRY(mask, tensor::allocate({1, h, w}));

@@ -10,6 +10,7 @@
 
 #include "tests/farm/farm_fixture.hpp"
 #include "tests/worker/node_pack_test_support.hpp"
+#include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
 
 namespace drover::test {
@@ -115,10 +116,10 @@ TEST_CASE(
     REQUIRE_MESSAGE(frame.has_value(), "no frame within 30 s after " << json(order));
     if (!frame->text) {
       auto [format, image] = preview_of(frame->data);
-      CHECK(format == 2);  // PNG
-      auto png = worker::decode_png(image);
-      REQUIRE(png.has_value());
-      CHECK(png.value().image.width == 16);
+      CHECK(format == 1);  // JPEG, as ComfyUI sends previews
+      auto jpeg = worker::decode_jpeg(image);
+      REQUIRE(jpeg.has_value());
+      CHECK(jpeg.value().width == 16);
       order.push_back("preview");
       continue;
     }
@@ -223,16 +224,16 @@ TEST_CASE(
     auto length = big_endian_at(frame->data, 4);
     REQUIRE(frame->data.size() > 8 + length);
     metadata.push_back(json::parse(frame->data.substr(8, length)));
-    auto png = worker::decode_png(frame->data.substr(8 + length));
-    REQUIRE(png.has_value());
-    CHECK(png.value().image.width == 24);
+    auto jpeg = worker::decode_jpeg(frame->data.substr(8 + length));
+    REQUIRE(jpeg.has_value());
+    CHECK(jpeg.value().width == 24);
   }
 
   REQUIRE(metadata.size() == 2);
   for (const auto& entry : metadata) {
     CHECK(entry["node_id"] == "1");
     CHECK(entry["prompt_id"] == prompt_id);
-    CHECK(entry["image_type"] == "image/png");
+    CHECK(entry["image_type"] == "image/jpeg");
   }
 }
 

@@ -6,6 +6,7 @@
 #include "gateway/http_server.hpp"
 #include "tests/gateway/server_fixture.hpp"
 #include "tests/gateway/test_client.hpp"
+#include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
 
 namespace drover::gateway {
@@ -62,12 +63,40 @@ TEST_CASE("channel rgba and no channel answer the stored bytes") {
   }
 }
 
-TEST_CASE("a jpeg preview drops alpha and is still a PNG until re-encoding exists") {
+TEST_CASE("a jpeg preview answers an RGB JPEG at the quality asked, 90 by default") {
+  view_fixture f;
+  worker::pixels8 big{64, 64, 4, std::vector<std::uint8_t>(64 * 64 * 4)};
+  for (std::size_t i = 0; i < big.data.size(); ++i) {
+    big.data[i] = static_cast<std::uint8_t>(i % 4 == 3 ? 128 : (i / 4) % 64 * 3);
+  }
+  f.files.put({"output", "", "big.png"}, worker::encode_png(big, {}, 1).value());
+  auto fetch_jpeg = [&](const std::string& query) {
+    auto r = test::http_call(f.port, "GET", "/view?filename=big.png&" + query);
+    REQUIRE(r.status == 200);
+    CHECK(r.headers["content-type"] == "image/jpeg");
+    auto decoded = worker::decode_jpeg(r.body);
+    REQUIRE(decoded.has_value());
+    CHECK(decoded.value().channels == 3);
+    CHECK(decoded.value().width == 64);
+    return r.body;
+  };
+  auto fine = fetch_jpeg("preview=jpeg;95");
+  auto rough = fetch_jpeg("preview=jpeg;5");
+  auto plain = fetch_jpeg("preview=jpeg");
+  CHECK(rough.size() < plain.size());
+  CHECK(plain.size() < fine.size());
+  CHECK(fetch_jpeg("preview=jpeg;abc") == plain);
+}
+
+TEST_CASE("a webp preview, or a jpeg one asking for alpha, answers the PNG") {
   view_fixture f;
   std::string type;
-  auto image = f.fetch("preview=jpeg;80", &type);
+  auto image = f.fetch("preview=webp;80&channel=rgb", &type);
   CHECK(type == "image/png");
   CHECK(image.channels == 3);
+  image = f.fetch("preview=jpeg&channel=a", &type);
+  CHECK(type == "image/png");
+  CHECK(image.channels == 4);
 }
 
 TEST_CASE("a channel asked of a file that is not a PNG answers the file as stored") {

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "worker/executor.hpp"
+#include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker_test_support.hpp"
@@ -130,6 +131,30 @@ TEST_CASE("LoadImageMask picks a channel and inverts alpha") {
   REQUIRE(alpha.has_value());
   CHECK(tensor_of(alpha.value().outputs.at(0)).data()[0] == 0.0f);
   CHECK(tensor_of(alpha.value().outputs.at(0)).data()[1] == 1.0f);
+}
+
+TEST_CASE("LoadImage reads a JPEG upload as its RGB pixels") {
+  load_fixture f;
+  pixels8 image{8, 8, 3, std::vector<std::uint8_t>(8 * 8 * 3, 0)};
+  for (std::size_t i = 0; i < image.data.size(); i += 3) {
+    image.data[i] = 200, image.data[i + 1] = 100, image.data[i + 2] = 50;
+  }
+  auto jpeg = encode_jpeg(image, 95);
+  REQUIRE(jpeg.has_value());
+  f.files.files["input//photo.jpg"] = jpeg.value();
+  auto out = f.call("LoadImage", {{"image", json("photo.jpg")}});
+  REQUIRE(out.has_value());
+  const auto& loaded = tensor_of(out.value().outputs.at(0));
+  CHECK(loaded.shape() == std::vector<std::int64_t>{1, 8, 8, 3});
+  CHECK(loaded.data()[0] == doctest::Approx(200 / 255.0).epsilon(0.02));
+  CHECK(loaded.data()[2] == doctest::Approx(50 / 255.0).epsilon(0.05));
+  CHECK(tensor_of(out.value().outputs.at(1)).shape() ==
+        std::vector<std::int64_t>{1, 64, 64});
+
+  f.files.files["input//broken.jpg"] = jpeg.value().substr(0, 3) + "garbage";
+  auto broken = f.call("LoadImage", {{"image", json("broken.jpg")}});
+  REQUIRE_FALSE(broken.has_value());
+  CHECK(broken.error().exception_type == "ValueError");
 }
 
 TEST_CASE("LoadImage of a missing or non-PNG file fails with a clear error") {

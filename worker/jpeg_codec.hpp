@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/result.hpp"
+#include "worker/png_codec.hpp"
+
+namespace drover::worker {
+
+/// Encodes `image` as a baseline JPEG with libjpeg at `quality` (1..100;
+/// ComfyUI's previews use 95). Grey stays grey; RGBA loses its alpha, which
+/// JPEG cannot carry. Fails with errc::invalid_input for an empty image, an
+/// unsupported channel count or a quality out of range, and with
+/// errc::internal when libjpeg reports an error; never exits the process.
+actors::result<std::string> encode_jpeg(const pixels8& image, int quality);
+
+/// True when `bytes` start with JPEG's start-of-image marker.
+bool looks_like_jpeg(const std::string& bytes);
+
+/// Decodes JPEG bytes with libjpeg to grey (1 channel) or RGB (3; CMYK and
+/// YCCK are converted by libjpeg where it can). Fails with
+/// errc::invalid_input for anything that is not a decodable JPEG or whose
+/// pixels would exceed `max_pixels`; never crashes on hostile input.
+actors::result<pixels8> decode_jpeg(const std::string& bytes,
+                                    std::uint64_t max_pixels = std::uint64_t{1} << 28);
+
+}  // namespace drover::worker
