@@ -1,8 +1,9 @@
 // Times native image nodes on a 2048x2048 RGB image, as a worker runs them:
 // through the registry, one call per run, `runs` runs each (PNG saving is no
 // part of it). Prints the times and writes them as the fragment
-// <parts>/nodes.json (median, min, max and every run).
-//   drover_node_bench [runs] [parts folder]
+// <parts>/nodes.json (median, min, max and every run). A third argument runs
+// only the cases whose key contains it (for profiling one kernel).
+//   drover_node_bench [runs] [parts folder] [key part]
 
 #include <algorithm>
 #include <atomic>
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   const std::string parts =
       argc > 2 ? argv[2] : std::string{DROVER_SOURCE_DIR} + "/bench/results/parts";
+  const std::string only = argc > 3 ? argv[3] : "";
   node_registry registry;
   if (!register_core_nodes(registry)) {
     std::fprintf(stderr, "node registration failed\n");
@@ -130,6 +132,9 @@ int main(int argc, char** argv) {
   std::printf("2048x2048x3 float32 input, median of %d runs, one thread\n", runs);
   drover::bench::fragment out{"nodes"};
   for (const auto& c : cases) {
+    if (std::string{c.key}.find(only) == std::string::npos) {
+      continue;
+    }
     const auto times = run_ms(registry, env, c.cls, c.inputs, runs);
     std::printf("%-30s %9.1f ms\n", c.label, drover::bench::median(times));
     out.add(c.key, {times, "ms",

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "worker/image_row_kernels.hpp"
+
 namespace drover::worker {
 
 namespace {
@@ -15,41 +17,51 @@ std::int64_t reflect(std::int64_t i, std::int64_t n) {
   return i >= n ? 2 * (n - 1) - i : i;
 }
 
-/// Convolves every row of one image along x; `padded` is scratch space.
-void blur_rows(const float* src, float* dst, std::int64_t h, std::int64_t w,
-               std::int64_t c, const std::vector<float>& k, std::vector<float>& padded) {
-  const auto r = static_cast<std::int64_t>(k.size() / 2), row_len = w * c;
-  for (std::int64_t y = 0; y < h; ++y) {
-    const float* row = src + y * row_len;
-    for (std::int64_t x = -r; x < w + r; ++x) {
-      std::copy_n(row + reflect(x, w) * c, c, padded.data() + (x + r) * c);
-    }
-    float* out = dst + y * row_len;
-    std::fill(out, out + row_len, 0.0f);
-    for (std::size_t t = 0; t < k.size(); ++t) {
-      const float* in = padded.data() + t * c;
-      const float weight = k[t];
-      for (std::int64_t i = 0; i < row_len; ++i) {
-        out[i] += weight * in[i];
-      }
-    }
+/// Blurs one row along x: `padded` receives the row with `r` reflected
+/// pixels on each side, and output i sums taps t over padded[t * c + i].
+void blur_row(const float* row, std::int64_t w, std::int64_t c,
+              const std::vector<float>& k, std::vector<float>& padded,
+              const std::vector<const float*>& taps, float* out) {
+  const auto r = static_cast<std::int64_t>(k.size() / 2);
+  std::copy_n(row, w * c, padded.data() + r * c);
+  for (std::int64_t x = 1; x <= r; ++x) {
+    std::copy_n(row + x * c, c, padded.data() + (r - x) * c);
+    std::copy_n(row + (w - 1 - x) * c, c, padded.data() + (r + w - 1 + x) * c);
   }
+  weighted_row_sum(taps.data(), k.data(), k.size(), w * c, out);
 }
 
-/// Convolves one image of rows `row_len` floats long along y.
-void blur_columns(const float* src, float* dst, std::int64_t h, std::int64_t row_len,
-                  const std::vector<float>& k) {
-  const auto r = static_cast<std::int64_t>(k.size() / 2);
+/// Blurs one image [h, w, c] into `dst`, along x then along y, and calls
+/// `finish(y, row)` on each output row while it is still in cache. Rows
+/// blurred along x wait in a ring of 2r + 1 slots, the window one output
+/// row reads (reflection only revisits rows of that window), so each is
+/// blurred once and the image is never held twice.
+template <class finish_row>
+void blur_image(const float* src, float* dst, std::int64_t h, std::int64_t w,
+                std::int64_t c, const std::vector<float>& k, finish_row finish) {
+  const auto r = static_cast<std::int64_t>(k.size() / 2), row_len = w * c;
+  const auto slots = static_cast<std::int64_t>(k.size());
+  std::vector<float> padded((w + 2 * r) * c);
+  std::vector<const float*> along_x(k.size());
+  for (std::size_t t = 0; t < k.size(); ++t) {
+    along_x[t] = padded.data() + t * c;
+  }
+  std::vector<float> ring(slots * row_len);
+  std::vector<std::int64_t> held(slots, -1);
+  std::vector<const float*> along_y(k.size());
   for (std::int64_t y = 0; y < h; ++y) {
-    float* out = dst + y * row_len;
-    std::fill(out, out + row_len, 0.0f);
-    for (std::size_t t = 0; t < k.size(); ++t) {
-      const float* in = src + reflect(y + static_cast<std::int64_t>(t) - r, h) * row_len;
-      const float weight = k[t];
-      for (std::int64_t i = 0; i < row_len; ++i) {
-        out[i] += weight * in[i];
+    for (std::int64_t t = 0; t < slots; ++t) {
+      const auto sy = reflect(y + t - r, h), slot = sy % slots;
+      float* row = ring.data() + slot * row_len;
+      if (held[slot] != sy) {
+        blur_row(src + sy * row_len, w, c, k, padded, along_x, row);
+        held[slot] = sy;
       }
+      along_y[t] = row;
     }
+    float* out = dst + y * row_len;
+    weighted_row_sum(along_y.data(), k.data(), k.size(), row_len, out);
+    finish(y, out);
   }
 }
 
@@ -72,21 +84,21 @@ actors::result<void> check_blur(const tensor& image, std::int64_t radius, double
   return actors::ok();
 }
 
-/// The blurred image in a tensor the caller may still write.
-actors::result<std::shared_ptr<tensor>> blur_into_new(const tensor& image,
-                                                      std::int64_t radius, double sigma) {
+/// The blurred image; `finish(offset, row)` sees each output row right after
+/// it is blurred, `offset` being the index of its first value in the tensor.
+template <class finish_row>
+actors::result<tensor_ptr> blur_each_row(const tensor& image, std::int64_t radius,
+                                         double sigma, finish_row finish) {
   DROVER_TRYV(check_blur(image, radius, sigma));
   const auto batch = image.dim(0), h = image.dim(1), w = image.dim(2), c = image.dim(3);
   DROVER_TRY(out, tensor::allocate(image.shape()));
   auto k = gaussian_taps(radius, sigma);
-  std::vector<float> padded((w + 2 * radius) * c);
-  std::vector<float> rows(h * w * c);
   for (std::int64_t b = 0; b < batch; ++b) {
     const auto offset = b * h * w * c;
-    blur_rows(image.data() + offset, rows.data(), h, w, c, k, padded);
-    blur_columns(rows.data(), out->data() + offset, h, w * c, k);
+    blur_image(image.data() + offset, out->data() + offset, h, w, c, k,
+               [&](std::int64_t y, float* row) { finish(offset + y * w * c, row); });
   }
-  return out;
+  return tensor_ptr{std::move(out)};
 }
 
 }  // namespace
@@ -109,20 +121,19 @@ std::vector<float> gaussian_taps(std::int64_t radius, double sigma) {
 
 actors::result<tensor_ptr> gaussian_blur(const tensor& image, std::int64_t radius,
                                          double sigma) {
-  DROVER_TRY(out, blur_into_new(image, radius, sigma));
-  return tensor_ptr{std::move(out)};
+  return blur_each_row(image, radius, sigma, [](std::size_t, float*) {});
 }
 
 actors::result<tensor_ptr> sharpen(const tensor& image, std::int64_t radius, double sigma,
                                    double alpha) {
-  DROVER_TRY(out, blur_into_new(image, radius, sigma));
   const auto gain = static_cast<float>(alpha * 10.0);
-  const float* in = image.data();
-  float* dst = out->data();
-  for (std::size_t i = 0; i < out->size(); ++i) {
-    dst[i] = std::clamp((1.0f + gain) * in[i] - gain * dst[i], 0.0f, 1.0f);
-  }
-  return tensor_ptr{std::move(out)};
+  const std::size_t row_len = image.rank() == 4 ? image.dim(2) * image.dim(3) : 0;
+  return blur_each_row(image, radius, sigma, [&](std::size_t offset, float* row) {
+    const float* in = image.data() + offset;
+    for (std::size_t i = 0; i < row_len; ++i) {
+      row[i] = std::clamp((1.0f + gain) * in[i] - gain * row[i], 0.0f, 1.0f);
+    }
+  });
 }
 
 }  // namespace drover::worker

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "worker/image_resize.hpp"
+#include "worker/image_row_kernels.hpp"
 #include "worker/node_call.hpp"
 
 namespace drover::worker {
@@ -36,11 +37,7 @@ node_outcome empty_image(node_call& call) {
 node_outcome invert_image(node_call& call) {
   DROVER_TRY(image, call.tensor_input("image"));
   DROVER_TRY(out, tensor::allocate(image->shape()));
-  const float* in = image->data();
-  float* dst = out->data();
-  for (std::size_t i = 0; i < image->size(); ++i) {
-    dst[i] = 1.0f - in[i];
-  }
+  subtract_from_one(image->data(), image->size(), out->data());
   return node_result{{tensor_ptr{std::move(out)}}, nullptr};
 }
 

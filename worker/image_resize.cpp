@@ -2,19 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "worker/image_lanczos.hpp"
+#include "worker/image_row_kernels.hpp"
 
 namespace drover::worker {
 
 namespace {
 
-/// The source samples of one output index along one axis.
+/// The source samples of each output index along one axis: output `i` reads
+/// `count` consecutive samples from first[i], an index that may lie outside
+/// 0..in-1 and then reads the nearest edge sample (torch clamps indices).
 struct taps {
-  std::vector<std::int64_t> index;  ///< source index, `count` per output
-  std::vector<float> weight;
+  std::vector<std::int32_t> first;
+  std::vector<float> weight;  ///< `count` per output
   std::size_t count = 0;
 };
 
@@ -25,20 +29,23 @@ float axis_scale(std::int64_t in, std::int64_t out) {
   return static_cast<float>(in) / static_cast<float>(out);
 }
 
-void nearest_exact_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) {
-  float src = std::floor((static_cast<float>(dst) + 0.5f) * axis_scale(in, out));
-  t.index.push_back(std::min(static_cast<std::int64_t>(src), in - 1));
-  t.weight.push_back(1.0f);
+void push(taps& t, std::int64_t first, std::initializer_list<float> weights) {
+  t.first.push_back(static_cast<std::int32_t>(first));
+  t.weight.insert(t.weight.end(), weights);
 }
 
+void nearest_exact_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) {
+  float src = std::floor((static_cast<float>(dst) + 0.5f) * axis_scale(in, out));
+  push(t, std::min(static_cast<std::int64_t>(src), in - 1), {1.0f});
+}
+
+// The second sample is clamped to the last one, as torch's i1.
 void bilinear_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) {
   float src = axis_scale(in, out) * (static_cast<float>(dst) + 0.5f) - 0.5f;
   src = std::max(src, 0.0f);
   auto i0 = static_cast<std::int64_t>(src);
-  auto i1 = i0 + (i0 < in - 1 ? 1 : 0);
   float lambda1 = src - static_cast<float>(i0);
-  t.index.insert(t.index.end(), {i0, i1});
-  t.weight.insert(t.weight.end(), {1.0f - lambda1, lambda1});
+  push(t, i0, {1.0f - lambda1, lambda1});
 }
 
 // Keys' cubic convolution with A = -0.75, as torch's upsample_bicubic2d.
@@ -56,13 +63,8 @@ void bicubic_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) 
   float src = axis_scale(in, out) * (static_cast<float>(dst) + 0.5f) - 0.5f;
   float base = std::floor(src);
   float f = src - base;
-  const float weights[4] = {cubic_far(f + 1), cubic_near(f), cubic_near(1 - f),
-                            cubic_far(2 - f)};
-  for (int k = 0; k < 4; ++k) {
-    auto i = static_cast<std::int64_t>(base) - 1 + k;
-    t.index.push_back(std::clamp<std::int64_t>(i, 0, in - 1));
-    t.weight.push_back(weights[k]);
-  }
+  push(t, static_cast<std::int64_t>(base) - 1,
+       {cubic_far(f + 1), cubic_near(f), cubic_near(1 - f), cubic_far(2 - f)});
 }
 
 // torch's "area" is adaptive average pooling: window [floor(i*in/out),
@@ -71,12 +73,10 @@ void bicubic_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) 
 void area_taps(taps& t, std::int64_t in, std::int64_t out, std::int64_t dst) {
   auto start = dst * in / out;
   auto end = ((dst + 1) * in + out - 1) / out;
-  auto widest = static_cast<std::int64_t>(t.count);
   float w = 1.0f / static_cast<float>(end - start);
-  for (std::int64_t k = 0; k < widest; ++k) {
-    bool inside = start + k < end;
-    t.index.push_back(inside ? start + k : start);
-    t.weight.push_back(inside ? w : 0.0f);
+  t.first.push_back(static_cast<std::int32_t>(start));
+  for (std::size_t k = 0; k < t.count; ++k) {
+    t.weight.push_back(start + static_cast<std::int64_t>(k) < end ? w : 0.0f);
   }
 }
 
@@ -140,41 +140,79 @@ window crop_window(std::int64_t w, std::int64_t h, std::int64_t tw, std::int64_t
   return win;
 }
 
-/// Resamples `count` rows (each `stride` floats apart) along x into `dst`.
-void resample_rows(const float* src, std::int64_t stride, std::int64_t count,
-                   std::int64_t channels, const taps& xs, std::int64_t width,
-                   float* dst) {
-  for (std::int64_t r = 0; r < count; ++r) {
-    const float* row = src + r * stride;
-    for (std::int64_t x = 0; x < width; ++x) {
-      const std::int64_t* index = &xs.index[x * xs.count];
-      const float* weight = &xs.weight[x * xs.count];
-      for (std::int64_t c = 0; c < channels; ++c) {
-        float sum = 0.0f;
-        for (std::size_t t = 0; t < xs.count; ++t) {
-          sum += weight[t] * row[index[t] * channels + c];
-        }
-        *dst++ = sum;
-      }
+/// One image [height, width, c] resampled from its source window, a row at a
+/// time: source rows go along x into a ring of `count` slots as output rows
+/// first need them, then each output row sums its slots along y. Tap indices
+/// only grow with the output index and span at most `count` rows, so every
+/// source row is resampled along x once and no image-sized scratch is needed.
+class separable_resampler {
+ public:
+  separable_resampler(const taps& xs, const taps& ys, std::int64_t in_w,
+                      std::int64_t in_h, std::int64_t channels)
+      : xs_(xs), ys_(ys), in_w_(in_w), in_h_(in_h), c_(channels) {
+    const auto [lowest, highest] = std::minmax_element(xs.first.begin(), xs.first.end());
+    pad_left_ = std::max<std::int64_t>(0, -*lowest);
+    const auto pad_right =
+        std::max<std::int64_t>(0, *highest + static_cast<std::int64_t>(xs.count) - in_w);
+    padded_.resize((pad_left_ + in_w + pad_right) * c_);
+    first_.resize(xs.first.size());
+    for (std::size_t i = 0; i < first_.size(); ++i) {
+      first_[i] = static_cast<std::int32_t>(xs.first[i] + pad_left_);
     }
+    row_len_ = static_cast<std::int64_t>(xs.first.size()) * c_;
+    ring_.resize(ys.count * row_len_);
+    rows_.resize(ys.count);
   }
-}
 
-/// Combines rows of `row_len` floats along y into `height` output rows.
-void resample_columns(const float* rows, std::int64_t row_len, const taps& ys,
-                      std::int64_t height, float* dst) {
-  for (std::int64_t y = 0; y < height; ++y) {
-    float* out = dst + y * row_len;
-    std::fill(out, out + row_len, 0.0f);
-    for (std::size_t t = 0; t < ys.count; ++t) {
-      const float* row = rows + ys.index[y * ys.count + t] * row_len;
-      float w = ys.weight[y * ys.count + t];
-      for (std::int64_t i = 0; i < row_len; ++i) {
-        out[i] += w * row[i];
+  /// Resamples the plane whose row y starts at plane + y * stride into dst,
+  /// written around the cache: the output is larger than it, as a rule.
+  void run(const float* plane, std::int64_t stride, float* dst) {
+    held_.assign(ys_.count, -1);
+    const auto out_h = static_cast<std::int64_t>(ys_.first.size());
+    for (std::int64_t y = 0; y < out_h; ++y) {
+      for (std::size_t t = 0; t < ys_.count; ++t) {
+        const auto sy = std::clamp<std::int64_t>(
+            ys_.first[y] + static_cast<std::int64_t>(t), 0, in_h_ - 1);
+        rows_[t] = along_x(plane + sy * stride, sy);
       }
+      weighted_row_sum_streaming(rows_.data(), &ys_.weight[y * ys_.count], ys_.count,
+                                 row_len_, dst + y * row_len_);
     }
+    end_streaming();
   }
-}
+
+ private:
+  /// Source row `sy` resampled along x, from its ring slot.
+  const float* along_x(const float* row, std::int64_t sy) {
+    const auto slot = static_cast<std::size_t>(sy) % ys_.count;
+    float* out = ring_.data() + slot * row_len_;
+    if (held_[slot] == sy) {
+      return out;
+    }
+    held_[slot] = sy;
+    std::copy_n(row, in_w_ * c_, padded_.data() + pad_left_ * c_);
+    for (auto x = padded_.data() + pad_left_ * c_; x != padded_.data(); x -= c_) {
+      std::copy_n(row, c_, x - c_);
+    }
+    const float* edge = row + (in_w_ - 1) * c_;
+    for (auto x = padded_.data() + (pad_left_ + in_w_) * c_;
+         x != padded_.data() + padded_.size(); x += c_) {
+      std::copy_n(edge, c_, x);
+    }
+    resample_pixels(padded_.data(), padded_.size(), first_.data(), xs_.weight.data(),
+                    xs_.count, first_.size(), c_, out);
+    return out;
+  }
+
+  const taps& xs_;
+  const taps& ys_;
+  std::int64_t in_w_, in_h_, c_, pad_left_ = 0, row_len_ = 0;
+  std::vector<float> padded_;
+  std::vector<std::int32_t> first_;
+  std::vector<float> ring_;
+  std::vector<std::int64_t> held_;
+  std::vector<const float*> rows_;
+};
 
 /// A copy of the `win` part of every image of the batch.
 actors::result<tensor_ptr> crop_image(const tensor& image, const window& win) {
@@ -223,15 +261,13 @@ actors::result<tensor_ptr> resize_image(const tensor& image, std::int64_t width,
   auto ys = make_taps(along_y.build, along_y.count, win.height, height);
   DROVER_TRY(out, tensor::allocate({batch, height, width, channels}));
 
-  // torch sums each source row along x first, then the rows along y; doing
-  // all rows along x once keeps that order of operations, so the same floats.
-  std::vector<float> rows(win.height * width * channels);
+  // torch sums each source row along x first, then the rows along y; the
+  // resampler keeps that order of operations, so the same floats.
+  separable_resampler resampler{xs, ys, win.width, win.height, channels};
   for (std::int64_t b = 0; b < batch; ++b) {
     const float* plane =
         image.data() + (b * in_h + win.y) * in_w * channels + win.x * channels;
-    resample_rows(plane, in_w * channels, win.height, channels, xs, width, rows.data());
-    resample_columns(rows.data(), width * channels, ys, height,
-                     out->data() + b * height * width * channels);
+    resampler.run(plane, in_w * channels, out->data() + b * height * width * channels);
   }
   return tensor_ptr{std::move(out)};
 }

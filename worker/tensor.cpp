@@ -1,12 +1,17 @@
 #include "worker/tensor.hpp"
 
 #include <atomic>
-#include <new>
+
+#include "worker/tensor_buffers.hpp"
 
 namespace drover::worker {
 
 namespace {
 std::atomic<std::size_t> budget_bytes{std::size_t{8} << 30};
+}  // namespace
+
+void tensor::free_values::operator()(float* values) const noexcept {
+  release_tensor_buffer(values);
 }
 
 void set_tensor_budget(std::size_t bytes) {
@@ -35,7 +40,7 @@ actors::result<std::shared_ptr<tensor>> tensor::allocate(
     }
     size *= static_cast<std::size_t>(d);
   }
-  std::unique_ptr<float[]> values{new (std::nothrow) float[size]};
+  values_ptr values{static_cast<float*>(acquire_tensor_buffer(size * sizeof(float)))};
   if (!values) {
     return actors::fail(actors::errc::execution, "Allocation on device: out of memory");
   }

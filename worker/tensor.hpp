@@ -16,10 +16,12 @@ namespace drover::worker {
 /// produced (`tensor_ptr`); a node writes only tensors it has just made.
 class tensor {
  public:
-  /// Allocates a tensor of `shape` with unspecified contents. Fails with
-  /// errc::execution (reported as ComfyUI's out-of-memory error) when the
-  /// shape is empty, has a non-positive dimension, or exceeds the worker's
-  /// tensor budget (`set_tensor_budget`), instead of taking the process down.
+  /// Allocates a tensor of `shape` with unspecified contents (no zeroing: a
+  /// node writes every value; a large tensor may reuse the buffer of one
+  /// freed before, see tensor_buffers.hpp). Fails with errc::execution
+  /// (reported as ComfyUI's out-of-memory error) when the shape is empty, has
+  /// a non-positive dimension, or exceeds the worker's tensor budget
+  /// (`set_tensor_budget`), instead of taking the process down.
   static actors::result<std::shared_ptr<tensor>> allocate(
       std::vector<std::int64_t> shape);
 
@@ -35,13 +37,19 @@ class tensor {
   std::string shape_string() const;
 
  private:
-  tensor(std::vector<std::int64_t> shape, std::size_t size,
-         std::unique_ptr<float[]> values)
+  /// Hands values obtained by allocate back to release_tensor_buffer.
+  /// Stateless, so that `values_` is one pointer as node packs expect.
+  struct free_values {
+    void operator()(float* values) const noexcept;
+  };
+  using values_ptr = std::unique_ptr<float[], free_values>;
+
+  tensor(std::vector<std::int64_t> shape, std::size_t size, values_ptr values)
       : shape_(std::move(shape)), size_(size), values_(std::move(values)) {}
 
   std::vector<std::int64_t> shape_;
   std::size_t size_;
-  std::unique_ptr<float[]> values_;
+  values_ptr values_;
 };
 
 using tensor_ptr = std::shared_ptr<const tensor>;
