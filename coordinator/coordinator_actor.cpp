@@ -37,6 +37,13 @@ struct pending_submit {
   bool repeat = false;  ///< repeats the prompt_id of an earlier one of the batch
 };
 
+/// A finish whose history row waits for the next group commit; gateways hear
+/// of it after that commit.
+struct pending_finish {
+  finished_row row;
+  prompt_finished fact;
+};
+
 /// A departure that is no failure: the worker process stopped on purpose.
 bool clean_exit(const caf::error& reason) {
   return reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
@@ -62,6 +69,10 @@ class coordinator_actor : public caf::event_based_actor {
   std::optional<submit_reply> guarded_submit(const submit_prompt& request,
                                              caf::response_promise& promise);
   void commit_batch();
+  void schedule_flush();
+  void flush();
+  void commit_finishes();
+  std::optional<std::string> finishing_number(const std::string& prompt_id) const;
   std::optional<submit_reply> already_accepted(const std::string& prompt_id);
   std::optional<prompt_rejection> unplaceable(const prompt_needs& needs) const;
   void on_fragment_done(const fragment_done& done);
@@ -93,6 +104,9 @@ class coordinator_actor : public caf::event_based_actor {
   std::map<std::string, std::set<std::string>> known_classes_;
   std::unordered_map<std::string, prompt_needs> needs_;  ///< of queued prompts
   std::vector<pending_submit> batch_;                    ///< validated, not yet committed
+  std::unordered_map<std::string, std::size_t> batch_ids_;  ///< first in batch_, by id
+  std::vector<pending_finish> finishing_;  ///< finished, history not yet committed
+  bool flush_requested_ = false;           ///< a commit_atom waits in the mailbox
   std::map<caf::actor_addr, caf::actor> gateways_;
   farm_journal journal_;
   finish_log finishes_;
@@ -118,7 +132,7 @@ caf::behavior coordinator_actor::make_behavior() {
           promise.deliver(std::move(*now));
         }
       },
-      [this](commit_atom) { commit_batch(); },
+      [this](commit_atom) { flush(); },
       [this](dispatch_atom) { dispatch(); },
       [this](const worker_update& update) {
         if (auto* w = roster_.find(update.worker_id)) {
@@ -133,13 +147,30 @@ caf::behavior coordinator_actor::make_behavior() {
                       ex.what());
         }
       },
-      [this](const history_query& query) { return history_json(query); },
-      [this](const queue_query&) { return queue_json(); },
+      // Reads and edits flush first, so that they see every finish and
+      // placement handled before them, committed.
+      [this](const history_query& query) {
+        flush();
+        return history_json(query);
+      },
+      [this](const queue_query&) {
+        flush();
+        return queue_json();
+      },
       [this](const catalog_query&) { return catalog_.dump(); },
       [this](const farm_query&) { return farm_json(); },
-      [this](const farm_status_query&) { return status_json(); },
-      [this](const queue_edit& edit) { return on_queue_edit(edit); },
-      [this](const history_edit& edit) { return on_history_edit(edit); },
+      [this](const farm_status_query&) {
+        flush();
+        return status_json();
+      },
+      [this](const queue_edit& edit) {
+        flush();
+        return on_queue_edit(edit);
+      },
+      [this](const history_edit& edit) {
+        flush();
+        return on_history_edit(edit);
+      },
       [this](const interrupt_prompt& request) { return on_interrupt(request); },
       [this](const free_memory& request) {
         for (const auto& [worker_id, handle] : handles_) {
@@ -269,6 +300,10 @@ std::optional<submit_reply> coordinator_actor::already_accepted(
     reply.number_json = queued->number_json;
     return reply;
   }
+  if (auto number = finishing_number(prompt_id)) {
+    reply.number_json = std::move(*number);
+    return reply;
+  }
   auto found = setup_.store->history_entry(prompt_id);
   if (!found) {
     log_->error("history not read prompt_id={} error={}", prompt_id,
@@ -310,11 +345,8 @@ std::optional<submit_reply> coordinator_actor::on_submit(const submit_prompt& re
                again->number_json);
     return again;
   }
-  auto first = std::find_if(batch_.begin(), batch_.end(), [&](const pending_submit& s) {
-    return s.prompt.prompt_id == request.prompt_id;
-  });
-  if (first != batch_.end()) {
-    auto reply = first->reply;
+  if (auto first = batch_ids_.find(request.prompt_id); first != batch_ids_.end()) {
+    auto reply = batch_[first->second].reply;
     reply.node_errors_json = "{}";
     batch_.push_back({{}, {}, std::move(reply), std::move(promise), true});
     return std::nullopt;
@@ -371,22 +403,72 @@ std::optional<submit_reply> coordinator_actor::on_submit(const submit_prompt& re
   reply.accepted = true;
   reply.number_json = p.number_json;
   reply.node_errors_json = validated.value().node_errors.dump();
-  bool commit_pending = !batch_.empty();
+  batch_ids_.emplace(request.prompt_id, batch_.size());
   batch_.push_back(
       {std::move(p), std::move(needs), std::move(reply), std::move(promise)});
+  schedule_flush();
+  return std::nullopt;
+}
+
+/// Flushes at once when nothing waits in the mailbox that could join the
+/// commit; otherwise a message to self at the back of the mailbox flushes
+/// after what waits there, so that it joins the same transaction.
+void coordinator_actor::schedule_flush() {
   if (mailbox().empty()) {
-    commit_batch();  // nothing waits that could join: no reason to wait
-  } else if (!commit_pending) {
+    flush();
+  } else if (!flush_requested_) {
+    flush_requested_ = true;
     send(caf::actor_cast<caf::actor>(this), commit_atom::value);
+  }
+}
+
+/// Places work on the workers freed since the last flush before waiting for
+/// the disk, then commits the finishes and the submissions.
+void coordinator_actor::flush() {
+  flush_requested_ = false;
+  dispatch();
+  commit_finishes();
+  commit_batch();
+}
+
+/// Writes the history rows of every finish since the last commit in one
+/// transaction (one fsync), then tells the gateways (docs/actors.md §3: a
+/// prompt_finished follows its committed history entry).
+void coordinator_actor::commit_finishes() {
+  if (finishing_.empty()) {
+    return;
+  }
+  std::vector<finished_row> rows;
+  rows.reserve(finishing_.size());
+  for (auto& f : finishing_) {
+    rows.push_back(std::move(f.row));
+  }
+  if (auto saved = setup_.store->complete(rows); !saved) {
+    log_->error("history not written count={} error={}", rows.size(),
+                describe(saved.error()));
+  }
+  auto finishes = std::move(finishing_);
+  finishing_.clear();
+  for (const auto& f : finishes) {
+    tell_finished(f.fact);
+  }
+}
+
+/// The number of a finished prompt whose history row is not committed yet.
+std::optional<std::string> coordinator_actor::finishing_number(
+    const std::string& prompt_id) const {
+  for (const auto& f : finishing_) {
+    if (f.row.prompt_id == prompt_id) {
+      auto item = f.row.entry.find("prompt");
+      bool numbered = item != f.row.entry.end() && item->is_array() && !item->empty();
+      return numbered ? (*item)[0].dump() : "0";
+    }
   }
   return std::nullopt;
 }
 
 /// Commits every submission validated since the last commit in one
-/// transaction (one fsync), then answers them and queues them. While other
-/// messages wait, the commit is a message to self at the back of the
-/// mailbox, so that the submissions already waiting there join the batch;
-/// with the mailbox empty it happens at once.
+/// transaction (one fsync), then answers them and queues them.
 void coordinator_actor::commit_batch() {
   if (batch_.empty()) {
     return;  // committed already, when the mailbox ran dry
@@ -412,8 +494,8 @@ void coordinator_actor::commit_batch() {
               .dump();
     } else if (!s.repeat) {
       auto& p = s.prompt;
-      log_->info("prompt queued prompt_id={} number={} outputs={}", p.prompt_id,
-                 p.number_json, p.outputs.size());
+      log_->debug("prompt queued prompt_id={} number={} outputs={}", p.prompt_id,
+                  p.number_json, p.outputs.size());
       needs_[p.prompt_id] = std::move(s.needs);
       queue_.insert(std::move(p));
     }
@@ -421,6 +503,7 @@ void coordinator_actor::commit_batch() {
   }
   bool queued = committed && !rows.empty();
   batch_.clear();
+  batch_ids_.clear();
   if (queued) {
     tell_gateways(queue_changed{queue_.size()});
     dispatch();
@@ -455,28 +538,42 @@ const prompt_needs& coordinator_actor::needs_for(const queued_prompt& p) {
 /// Places pending prompts in ComfyUI's order, each on a free worker that has
 /// every class of the prompt and has not lost it before (worker_roster
 /// prefers the one whose cache matches). The whole prompt is fragment 0.
+/// The running marks of one pass are written in one transaction, before any
+/// run_fragment leaves.
 void coordinator_actor::dispatch() {
   // TODO(#9): split prompts into fragments across workers; one fragment now.
-  queue_.each_until([this](queued_prompt& p) {
+  std::vector<std::pair<queued_prompt*, std::string>> placed;
+  queue_.each_pending_until([&](queued_prompt& p) {
     if (!roster_.any_free()) {
       return false;
     }
-    if (!p.running) {
-      if (auto chosen = roster_.choose(needs_for(p), p.failed_workers)) {
-        start_attempt(p, *chosen);
-      }
+    if (auto chosen = roster_.choose(needs_for(p), p.failed_workers)) {
+      roster_.start(*chosen, p.prompt_id);
+      placed.emplace_back(&p, std::move(*chosen));
     }
     return true;
   });
-}
+  if (placed.empty()) {
+    return;
+  }
 
-void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worker_id) {
-  p.running = true;
-  if (auto saved = setup_.store->mark(p); !saved) {
-    log_->error("running state not saved prompt_id={} error={}", p.prompt_id,
+  std::vector<const queued_prompt*> marks;
+  marks.reserve(placed.size());
+  for (auto& [p, worker_id] : placed) {
+    queue_.set_running(*p, true);
+    marks.push_back(p);
+  }
+  if (auto saved = setup_.store->mark(marks); !saved) {
+    log_->error("running state not saved count={} error={}", marks.size(),
                 describe(saved.error()));
   }
-  roster_.start(worker_id, p.prompt_id);
+  for (auto& [p, worker_id] : placed) {
+    start_attempt(*p, worker_id);
+  }
+}
+
+/// Tells the gateways and the worker of an attempt already marked running.
+void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worker_id) {
   running_[p.prompt_id] = {worker_id, p.attempt, epoch_ms(), p.prompt.size()};
 
   // The plan reaches gateways before the worker starts publishing.
@@ -488,8 +585,8 @@ void coordinator_actor::start_attempt(queued_prompt& p, const std::string& worke
   send(handles_[worker_id],
        run_fragment{p.prompt_id, 0, p.attempt, p.prompt.dump(), p.extra_data.dump(),
                     p.sensitive_json, p.outputs});
-  log_->info("prompt dispatched prompt_id={} worker_id={} attempt={}", p.prompt_id,
-             worker_id, p.attempt);
+  log_->debug("prompt dispatched prompt_id={} worker_id={} attempt={}", p.prompt_id,
+              worker_id, p.attempt);
 }
 
 void coordinator_actor::on_fragment_done(const fragment_done& done) {
@@ -501,9 +598,12 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
                done.prompt_id, done.fragment, done.attempt);
     return;
   }
+  // The worker is free now; the history row and the gateways wait for the
+  // next group commit (flush).
   auto worker_id = run->second.worker_id;
+  roster_.finish(worker_id, p->prompt_id, needs_for(*p).signatures);
   auto terminal = terminal_of(done.prompt_id, done);
-  auto entry = history_entry(*p, done, terminal);
+  auto entry = take_history_entry(*p, done, terminal);  // p leaves the queue
   prompt_finished finished{p->prompt_id,
                            p->has_client_id,
                            p->client_id,
@@ -511,24 +611,19 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
                            terminal.type,
                            terminal.data.dump(),
                            {{0, done.attempt, worker_id, done.last_seq}}};
-  if (auto saved = setup_.store->complete(p->prompt_id, p->counter, entry,
-                                          finished_to_json(finished), epoch_ms());
-      !saved) {
-    log_->error("history not written prompt_id={} error={}", p->prompt_id,
-                describe(saved.error()));
-  }
-
-  roster_.finish(worker_id, p->prompt_id, needs_for(*p).signatures);
+  auto fact = finished_to_json(finished);
   journal_.add(
       finished_note{epoch_ms(), p->prompt_id, worker_id, done.attempt, terminal.type});
+  finishing_.push_back(
+      {{p->prompt_id, p->counter, std::move(entry), std::move(fact), epoch_ms()},
+       std::move(finished)});
   running_.erase(run);
   needs_.erase(p->prompt_id);
   queue_.erase(done.prompt_id);
-  finished.queue_remaining = queue_.size();
+  finishing_.back().fact.queue_remaining = queue_.size();
   log_->info("prompt finished prompt_id={} outcome={} worker_id={}", done.prompt_id,
              terminal.type, worker_id);
-  tell_finished(finished);
-  dispatch();
+  schedule_flush();
 }
 
 void coordinator_actor::on_down(const caf::down_msg& msg) {
@@ -579,7 +674,7 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
                              ", went away (" + reason + "). It is not run again.");
       continue;
     }
-    p->running = false;
+    queue_.set_running(*p, false);
     p->requeued = true;
     ++p->attempt;
     if (auto saved = setup_.store->mark(*p); !saved) {

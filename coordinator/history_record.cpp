@@ -18,7 +18,7 @@ json stamped(const std::string& prompt_id, std::int64_t timestamp) {
   return data;
 }
 
-json entry_of(const queued_prompt& p, std::int64_t started_ms,
+json entry_of(queued_prompt& p, std::int64_t started_ms,
               const std::vector<std::string>& cached_nodes, std::int64_t cached_ms,
               const terminal_message& terminal, json outputs, json meta);
 
@@ -49,7 +49,8 @@ terminal_message terminal_of(const std::string& prompt_id,
 
 namespace {
 
-json entry_of(const queued_prompt& p, std::int64_t started_ms,
+/// Takes the prompt and extra_data out of `p`.
+json entry_of(queued_prompt& p, std::int64_t started_ms,
               const std::vector<std::string>& cached_nodes, std::int64_t cached_ms,
               const terminal_message& terminal, json outputs, json meta) {
   bool success = terminal.type == "execution_success";
@@ -67,7 +68,7 @@ json entry_of(const queued_prompt& p, std::int64_t started_ms,
                    json::array({terminal.type, terminal.data})});
 
   json entry = json::object();
-  entry["prompt"] = p.queue_item();
+  entry["prompt"] = p.take_queue_item();
   entry["outputs"] = std::move(outputs);
   entry["status"] = std::move(status);
   entry["meta"] = std::move(meta);
@@ -76,8 +77,8 @@ json entry_of(const queued_prompt& p, std::int64_t started_ms,
 
 }  // namespace
 
-json history_entry(const queued_prompt& p, const actors::fragment_done& done,
-                   const terminal_message& terminal) {
+json take_history_entry(queued_prompt& p, const actors::fragment_done& done,
+                        const terminal_message& terminal) {
   return entry_of(p, done.started_ms, done.cached_nodes, done.cached_ms, terminal,
                   object_or_empty(done.outputs_json), object_or_empty(done.meta_json));
 }
@@ -101,7 +102,8 @@ terminal_message abandoned_terminal(const std::string& prompt_id,
 
 json abandoned_history_entry(const queued_prompt& p, const terminal_message& terminal) {
   auto now = terminal.data.value("timestamp", std::int64_t{0});
-  return entry_of(p, now, {}, now, terminal, json::object(), json::object());
+  auto copy = p;
+  return entry_of(copy, now, {}, now, terminal, json::object(), json::object());
 }
 
 json finished_to_json(const actors::prompt_finished& finished) {

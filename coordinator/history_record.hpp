@@ -24,8 +24,10 @@ terminal_message terminal_of(const std::string& prompt_id,
                              const actors::fragment_done& done);
 
 /// `{prompt, outputs, status: {status_str, completed, messages}, meta}`.
-json history_entry(const queued_prompt& p, const actors::fragment_done& done,
-                   const terminal_message& terminal);
+/// Takes the prompt and extra_data out of `p`, a row that leaves the queue,
+/// rather than copying them.
+json take_history_entry(queued_prompt& p, const actors::fragment_done& done,
+                        const terminal_message& terminal);
 
 /// A prompt_finished as JSON, kept with its history entry so that a restarted
 /// coordinator can tell a resuming gateway again.

@@ -5,6 +5,7 @@ namespace drover::coordinator {
 void prompt_queue::assign(std::vector<queued_prompt> rows) {
   prompts_.clear();
   places_.clear();
+  pending_.clear();
   for (auto& p : rows) {
     insert(std::move(p));
   }
@@ -13,7 +14,12 @@ void prompt_queue::assign(std::vector<queued_prompt> rows) {
 void prompt_queue::insert(queued_prompt p) {
   auto at = place_of(p);
   places_[p.prompt_id] = at;
-  prompts_.insert_or_assign(at, std::move(p));
+  auto [it, added] = prompts_.insert_or_assign(at, std::move(p));
+  if (it->second.running) {
+    pending_.erase(at);
+  } else {
+    pending_[at] = &it->second;
+  }
 }
 
 queued_prompt* prompt_queue::find(const std::string& prompt_id) {
@@ -31,6 +37,7 @@ bool prompt_queue::erase(const std::string& prompt_id) {
     return false;
   }
   prompts_.erase(at->second);
+  pending_.erase(at->second);
   places_.erase(at);
   return true;
 }
@@ -41,6 +48,7 @@ std::size_t prompt_queue::erase_if(
   for (auto it = prompts_.begin(); it != prompts_.end();) {
     if (remove(it->second)) {
       places_.erase(it->second.prompt_id);
+      pending_.erase(it->first);
       it = prompts_.erase(it);
       ++removed;
     } else {
@@ -59,14 +67,36 @@ void prompt_queue::requeue(const std::string& prompt_id) {
   if (node.empty()) {
     return;
   }
+  pending_.erase(at->second);
   node.key() = place_of(node.mapped());
   at->second = node.key();
-  prompts_.insert(std::move(node));
+  auto moved = prompts_.insert(std::move(node)).position;
+  if (!moved->second.running) {
+    pending_[moved->first] = &moved->second;
+  }
+}
+
+void prompt_queue::set_running(queued_prompt& p, bool running) {
+  p.running = running;
+  auto at = place_of(p);
+  if (running) {
+    pending_.erase(at);
+  } else if (prompts_.count(at) != 0) {
+    pending_[at] = &p;
+  }
 }
 
 void prompt_queue::each_until(const std::function<bool(queued_prompt&)>& visit) {
   for (auto& [at, p] : prompts_) {
     if (!visit(p)) {
+      return;
+    }
+  }
+}
+
+void prompt_queue::each_pending_until(const std::function<bool(queued_prompt&)>& visit) {
+  for (auto& [at, p] : pending_) {
+    if (!visit(*p)) {
       return;
     }
   }

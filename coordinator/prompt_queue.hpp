@@ -39,8 +39,16 @@ class prompt_queue {
   /// flag was set; the flag is part of its place.
   void requeue(const std::string& prompt_id);
 
+  /// Sets the prompt's `running` flag; set it only through here, so that
+  /// the pending prompts stay indexed.
+  void set_running(queued_prompt& p, bool running);
+
   /// Visits prompts in dispatch order until `visit` returns false.
   void each_until(const std::function<bool(queued_prompt&)>& visit);
+  /// Visits the prompts that are not running, in dispatch order, until
+  /// `visit` returns false; the running ones, however many, cost nothing.
+  /// `visit` must not add, remove or start prompts.
+  void each_pending_until(const std::function<bool(queued_prompt&)>& visit);
   /// Visits every prompt in dispatch order.
   void each(const std::function<void(const queued_prompt&)>& visit) const;
 
@@ -53,6 +61,8 @@ class prompt_queue {
 
   std::map<place, queued_prompt> prompts_;
   std::unordered_map<std::string, place> places_;
+  /// The prompts of `prompts_` that are not running, by the same place.
+  std::map<place, queued_prompt*> pending_;
 };
 
 }  // namespace drover::coordinator

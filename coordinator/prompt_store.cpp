@@ -60,6 +60,12 @@ json queued_prompt::queue_item() const {
                       prompt_id, prompt, extra_data, outputs});
 }
 
+json queued_prompt::take_queue_item() {
+  auto number_value = json::parse(number_json, nullptr, false);
+  return json::array({number_value.is_discarded() ? json(number) : number_value,
+                      prompt_id, std::move(prompt), std::move(extra_data), outputs});
+}
+
 result<std::unique_ptr<prompt_store>> prompt_store::open(const std::string& path) {
   DROVER_TRY(db, sqlite_db::open(path));
   std::unique_ptr<prompt_store> store{new prompt_store{std::move(db)}};
@@ -171,21 +177,21 @@ result<void> prompt_store::enqueue(const std::vector<queued_prompt*>& batch) {
   return db_.transaction([&]() -> result<void> {
     DROVER_TRY(
         insert,
-        db_.prepare(
+        db_.cached(
             "INSERT INTO queue (prompt_id, number, number_json, counter, "
             "has_client_id, client_id, prompt, extra_data, outputs, attempt, "
             "requeued, running, failed_workers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    DROVER_TRY(last, db_.prepare("SELECT last_insert_rowid()"));
+    DROVER_TRY(last, db_.cached("SELECT last_insert_rowid()"));
     std::optional<std::int64_t> high_water;
     for (auto* p : batch) {
-      insert.bind(1, p->prompt_id).bind(2, p->number).bind(3, p->number_json);
+      insert->bind(1, p->prompt_id).bind(2, p->number).bind(3, p->number_json);
       if (p->counter) {
-        insert.bind(4, *p->counter);
+        insert->bind(4, *p->counter);
         high_water = std::max(high_water.value_or(*p->counter), *p->counter);
       } else {
-        insert.bind_null(4);
+        insert->bind_null(4);
       }
-      insert.bind(5, std::int64_t{p->has_client_id})
+      insert->bind(5, std::int64_t{p->has_client_id})
           .bind(6, p->client_id)
           .bind(7, p->prompt.dump())
           .bind(8, p->extra_data.dump())
@@ -194,43 +200,52 @@ result<void> prompt_store::enqueue(const std::vector<queued_prompt*>& batch) {
           .bind(11, std::int64_t{p->requeued})
           .bind(12, std::int64_t{p->running})
           .bind(13, json(p->failed_workers).dump());
-      DROVER_TRYV(insert.run());
-      DROVER_TRYV(last.step());
-      p->seq = last.column_int(0);
-      DROVER_TRYV(last.run());
+      DROVER_TRYV(insert->run());
+      DROVER_TRYV(last->step());
+      p->seq = last->column_int(0);
+      DROVER_TRYV(last->run());
     }
     if (!high_water) {
       return ok();
     }
     DROVER_TRY(mark,
-               db_.prepare("INSERT INTO counter (id, next) VALUES (0, ?) ON CONFLICT "
-                           "(id) DO UPDATE SET next = MAX(next, excluded.next)"));
-    return mark.bind(1, *high_water + 1).run();
+               db_.cached("INSERT INTO counter (id, next) VALUES (0, ?) ON CONFLICT "
+                          "(id) DO UPDATE SET next = MAX(next, excluded.next)"));
+    return mark->bind(1, *high_water + 1).run();
   });
 }
 
 result<void> prompt_store::mark(const queued_prompt& p) {
+  return mark(std::vector<const queued_prompt*>{&p});
+}
+
+result<void> prompt_store::mark(const std::vector<const queued_prompt*>& prompts) {
   // A mark is written without waiting for the disk: a process crash keeps
   // it (the WAL is written before the call returns) and a power cut costs at
   // most a requeue without priority, or a worker counted against a retry
   // budget once less, since recover_running renumbers every attempt. It
   // spares one fsync per placement.
-  DROVER_TRYV(db_.exec("PRAGMA synchronous=NORMAL"));
-  auto written = write_mark(p);
-  DROVER_TRYV(db_.exec("PRAGMA synchronous=FULL"));
+  DROVER_TRYV(db_.run_cached("PRAGMA synchronous=NORMAL"));
+  auto written = db_.transaction([&]() -> result<void> {
+    for (const auto* p : prompts) {
+      DROVER_TRYV(write_mark(*p));
+    }
+    return ok();
+  });
+  DROVER_TRYV(db_.run_cached("PRAGMA synchronous=FULL"));
   return written;
 }
 
 result<void> prompt_store::write_mark(const queued_prompt& p) {
   DROVER_TRY(update,
-             db_.prepare("UPDATE queue SET attempt = ?, requeued = ?, running = ?, "
-                         "failed_workers = ? WHERE prompt_id = ?"));
-  update.bind(1, std::int64_t{p.attempt})
+             db_.cached("UPDATE queue SET attempt = ?, requeued = ?, running = ?, "
+                        "failed_workers = ? WHERE prompt_id = ?"));
+  update->bind(1, std::int64_t{p.attempt})
       .bind(2, std::int64_t{p.requeued})
       .bind(3, std::int64_t{p.running})
       .bind(4, json(p.failed_workers).dump())
       .bind(5, p.prompt_id);
-  return update.run();
+  return update->run();
 }
 
 result<void> prompt_store::remove_pending(const std::vector<std::string>& ids, bool all) {
@@ -251,29 +266,39 @@ result<void> prompt_store::complete(const std::string& prompt_id,
                                     std::optional<std::int64_t> counter,
                                     const json& entry, const json& fact,
                                     std::int64_t finished_ms) {
+  return complete({finished_row{prompt_id, counter, entry, fact, finished_ms}});
+}
+
+result<void> prompt_store::complete(const std::vector<finished_row>& rows) {
   return db_.transaction([&]() -> result<void> {
-    DROVER_TRY(insert, db_.prepare("INSERT OR REPLACE INTO history (prompt_id, counter, "
-                                   "entry, fact, finished_ms) VALUES (?, ?, ?, ?, ?)"));
-    insert.bind(1, prompt_id).bind(3, entry.dump()).bind(5, finished_ms);
-    if (fact.is_null()) {
-      insert.bind_null(4);
-    } else {
-      insert.bind(4, fact.dump());
+    for (const auto& row : rows) {
+      DROVER_TRYV(write_finished(row));
     }
-    if (counter) {
-      insert.bind(2, *counter);
-    } else {
-      insert.bind_null(2);
-    }
-    DROVER_TRYV(insert.run());
-    DROVER_TRY(remove, db_.prepare("DELETE FROM queue WHERE prompt_id = ?"));
-    DROVER_TRYV(remove.bind(1, prompt_id).run());
     // Trimmed entries keep no counter row; the counter lives on in next_counter_
     // and in the newer entries.
-    DROVER_TRY(trim, db_.prepare("DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM "
-                                 "history) - ?"));
-    return trim.bind(1, max_history).run();
+    DROVER_TRY(trim, db_.cached("DELETE FROM history WHERE seq <= (SELECT MAX(seq) "
+                                "FROM history) - ?"));
+    return trim->bind(1, max_history).run();
   });
+}
+
+result<void> prompt_store::write_finished(const finished_row& row) {
+  DROVER_TRY(insert, db_.cached("INSERT OR REPLACE INTO history (prompt_id, counter, "
+                                "entry, fact, finished_ms) VALUES (?, ?, ?, ?, ?)"));
+  insert->bind(1, row.prompt_id).bind(3, row.entry.dump()).bind(5, row.finished_ms);
+  if (row.fact.is_null()) {
+    insert->bind_null(4);
+  } else {
+    insert->bind(4, row.fact.dump());
+  }
+  if (row.counter) {
+    insert->bind(2, *row.counter);
+  } else {
+    insert->bind_null(2);
+  }
+  DROVER_TRYV(insert->run());
+  DROVER_TRY(remove, db_.cached("DELETE FROM queue WHERE prompt_id = ?"));
+  return remove->bind(1, row.prompt_id).run();
 }
 
 result<json> prompt_store::history_entry(const std::string& prompt_id) {

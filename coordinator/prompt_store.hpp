@@ -43,6 +43,18 @@ struct queued_prompt {
 
   /// `[number, prompt_id, prompt, extra_data, outputs]`, ComfyUI's queue item.
   json queue_item() const;
+  /// The same, moving `prompt` and `extra_data` out: for a row that leaves
+  /// the queue.
+  json take_queue_item();
+};
+
+/// A finished prompt's history row, as `complete` writes it.
+struct finished_row {
+  std::string prompt_id;
+  std::optional<std::int64_t> counter;  ///< the queue row's
+  json entry;                           ///< the ComfyUI history entry
+  json fact = nullptr;  ///< the finish as gateways are told; null: none kept
+  std::int64_t finished_ms = 0;
 };
 
 /// Owns the database file. Used by the coordinator actor only.
@@ -74,6 +86,9 @@ class prompt_store {
   /// necessarily a power cut (see prompt_store.cpp).
   actors::result<void> mark(const queued_prompt& p);
 
+  /// Marks several prompts as `mark` does, in one transaction.
+  actors::result<void> mark(const std::vector<const queued_prompt*>& prompts);
+
   /// Removes pending rows by id (all pending rows when `ids` is empty and
   /// `all` is set). Running rows are kept.
   actors::result<void> remove_pending(const std::vector<std::string>& ids, bool all);
@@ -85,6 +100,10 @@ class prompt_store {
   actors::result<void> complete(const std::string& prompt_id,
                                 std::optional<std::int64_t> counter, const json& entry,
                                 const json& fact = nullptr, std::int64_t finished_ms = 0);
+
+  /// Completes several prompts as `complete` does one, in one transaction
+  /// (one fsync), all or none.
+  actors::result<void> complete(const std::vector<finished_row>& rows);
 
   /// The facts of the last `limit` entries completed at or after `since_ms`,
   /// oldest first, with their times. Entries written without a fact are left
@@ -118,6 +137,7 @@ class prompt_store {
   actors::result<void> load_counter();
   actors::result<void> migrate();
   actors::result<void> write_mark(const queued_prompt& p);
+  actors::result<void> write_finished(const finished_row& row);
   actors::result<void> add_column(const std::string& table, const std::string& name,
                                   const std::string& definition);
 

@@ -57,6 +57,12 @@ sqlite_statement& sqlite_statement::bind_null(int index) {
   return *this;
 }
 
+void sqlite_statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_failed_ = false;
+}
+
 actors::result<bool> sqlite_statement::step() {
   if (bind_failed_) {
     return sqlite_error(db_, "binding a parameter failed");
@@ -117,20 +123,24 @@ actors::result<sqlite_db> sqlite_db::open(const std::string& path) {
   return sqlite_db{db};
 }
 
-sqlite_db::sqlite_db(sqlite_db&& other) noexcept : db_(other.db_) {
+sqlite_db::sqlite_db(sqlite_db&& other) noexcept
+    : db_(other.db_), cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
 }
 
 sqlite_db& sqlite_db::operator=(sqlite_db&& other) noexcept {
   if (this != &other) {
+    cache_.clear();
     sqlite3_close(db_);
     db_ = other.db_;
+    cache_ = std::move(other.cache_);
     other.db_ = nullptr;
   }
   return *this;
 }
 
 sqlite_db::~sqlite_db() {
+  cache_.clear();  // sqlite3_close refuses a connection with live statements
   sqlite3_close(db_);
 }
 
@@ -151,6 +161,23 @@ actors::result<sqlite_statement> sqlite_db::prepare(std::string_view sql) {
     return sqlite_error(db_, "cannot prepare statement");
   }
   return sqlite_statement{db_, stmt};
+}
+
+actors::result<sqlite_statement*> sqlite_db::cached(std::string_view sql) {
+  auto found = cache_.find(std::string{sql});
+  if (found != cache_.end()) {
+    found->second->reset();
+    return found->second.get();
+  }
+  DROVER_TRY(statement, prepare(sql));
+  auto& slot = cache_[std::string{sql}];
+  slot = std::make_unique<sqlite_statement>(std::move(statement));
+  return slot.get();
+}
+
+actors::result<void> sqlite_db::run_cached(std::string_view sql) {
+  DROVER_TRY(statement, cached(sql));
+  return statement->run();
 }
 
 }  // namespace drover::coordinator

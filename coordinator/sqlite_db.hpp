@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "actors/result.hpp"
 
@@ -45,6 +46,8 @@ class sqlite_statement {
  private:
   friend class sqlite_db;
   sqlite_statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  /// Back to unbound and not stepped, whatever its last use left.
+  void reset();
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
@@ -64,22 +67,32 @@ class sqlite_db {
   /// Runs one or more statements that take no parameters.
   actors::result<void> exec(const std::string& sql);
   actors::result<sqlite_statement> prepare(std::string_view sql);
+  /// The statement for `sql`, prepared on first use and kept with the
+  /// connection, reset and unbound: for statements run once per prompt, whose
+  /// preparation would cost more than running them. The pointer stays valid
+  /// while the connection lives; one user at a time.
+  actors::result<sqlite_statement*> cached(std::string_view sql);
 
   /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; rolls back if it fails.
   template <class Body>
   actors::result<void> transaction(Body&& body) {
-    DROVER_TRYV(exec("BEGIN IMMEDIATE"));
+    DROVER_TRYV(run_cached("BEGIN IMMEDIATE"));
     actors::result<void> outcome = body();
     if (!outcome) {
       (void)exec("ROLLBACK");  // the original failure is what the caller needs
       return outcome;
     }
-    return exec("COMMIT");
+    return run_cached("COMMIT");
   }
+
+  /// Runs one statement without parameters through `cached`.
+  actors::result<void> run_cached(std::string_view sql);
 
  private:
   explicit sqlite_db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  /// Finalized before the connection closes.
+  std::unordered_map<std::string, std::unique_ptr<sqlite_statement>> cache_;
 };
 
 }  // namespace drover::coordinator

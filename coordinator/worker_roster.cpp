@@ -187,16 +187,21 @@ worker_record& worker_roster::join(const actors::worker_hello& hello,
   }
   record.choices = choices_of(catalog);
   leave(hello.worker_id);
-  auto& slot = workers_[hello.worker_id];
-  slot = std::move(record);
-  free_slots_ += slot.free_slots();
-  return slot;
+  auto [it, added] = workers_.emplace(hello.worker_id, std::move(record));
+  index(it->first, it->second);
+  return it->second;
 }
 
 void worker_roster::leave(const std::string& worker_id) {
   if (auto it = workers_.find(worker_id); it != workers_.end()) {
-    free_slots_ -= it->second.free_slots();
+    free_.remove(it->first, it->second);
     workers_.erase(it);
+  }
+}
+
+void worker_roster::index(const std::string& worker_id, const worker_record& w) {
+  if (w.free_slots() > 0) {
+    free_.add(worker_id, w);
   }
 }
 
@@ -239,28 +244,24 @@ std::string worker_roster::why_none_can_run(
 
 std::optional<std::string> worker_roster::choose(
     const prompt_needs& needs, const std::vector<std::string>& excluded) const {
+  // Free workers come in tie-break order, so the first one with the most
+  // shared signatures wins; once one shares as many as any free worker's
+  // cache could, none after it can do better.
+  auto bound = free_.shared_bound(needs.signatures);
   const std::string* best = nullptr;
   std::size_t best_match = 0;
-  double best_load = 0;
-  std::int64_t best_joined = 0;
-  for (const auto& [id, w] : workers_) {
-    if (w.free_slots() == 0 || !w.lacking(needs).empty() ||
+  free_.each_until([&](const std::string& id, const worker_record& w) {
+    if (!w.lacking(needs).empty() ||
         std::find(excluded.begin(), excluded.end(), id) != excluded.end()) {
-      continue;
+      return true;
     }
     auto match = shared_count(needs.signatures, w.cached);
-    double load = static_cast<double>(w.busy()) / w.slots();
-    bool better =
-        best == nullptr || match > best_match ||
-        (match == best_match &&
-         (load < best_load || (load == best_load && w.joined_ms < best_joined)));
-    if (better) {
+    if (best == nullptr || match > best_match) {
       best = &id;
       best_match = match;
-      best_load = load;
-      best_joined = w.joined_ms;
     }
-  }
+    return best_match < bound;
+  });
   if (best == nullptr) {
     return std::nullopt;
   }
@@ -268,24 +269,25 @@ std::optional<std::string> worker_roster::choose(
 }
 
 void worker_roster::start(const std::string& worker_id, const std::string& prompt_id) {
-  if (auto* w = find(worker_id)) {
-    free_slots_ -= w->free_slots();
-    w->running.insert(prompt_id);
-    free_slots_ += w->free_slots();
+  if (auto it = workers_.find(worker_id); it != workers_.end()) {
+    free_.remove(it->first, it->second);
+    it->second.running.insert(prompt_id);
+    index(it->first, it->second);
   }
 }
 
 void worker_roster::finish(const std::string& worker_id, const std::string& prompt_id,
                            const std::vector<std::uint64_t>& signatures) {
-  auto* w = find(worker_id);
-  if (w == nullptr || w->running.count(prompt_id) == 0) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end() || it->second.running.count(prompt_id) == 0) {
     return;
   }
-  free_slots_ -= w->free_slots();
-  w->running.erase(prompt_id);
-  free_slots_ += w->free_slots();
-  ++w->completed;
-  w->cached = signatures;
+  auto& w = it->second;
+  free_.remove(it->first, w);
+  w.running.erase(prompt_id);
+  ++w.completed;
+  w.cached = signatures;
+  index(it->first, w);
 }
 
 }  // namespace drover::coordinator

@@ -15,6 +15,7 @@
 
 #include "actors/json.hpp"
 #include "actors/messages.hpp"
+#include "coordinator/free_workers.hpp"
 
 namespace drover::coordinator {
 
@@ -83,7 +84,7 @@ class worker_roster {
   std::size_t size() const { return workers_.size(); }
 
   /// True while some worker has a free slot.
-  bool any_free() const { return free_slots_ > 0; }
+  bool any_free() const { return !free_.empty(); }
 
   /// Why no worker, joined now or remembered, can run a prompt with `needs`
   /// ("w1 lacks ImageBlur; w2 lacks …", at most 8 named); empty when one
@@ -93,7 +94,8 @@ class worker_roster {
       const prompt_needs& needs,
       const std::map<std::string, std::set<std::string>>& remembered) const;
 
-  /// The worker to run a prompt with `needs` now, or nullopt.
+  /// The worker to run a prompt with `needs` now, or nullopt. Looks at the
+  /// workers with a free slot only, however many are busy.
   std::optional<std::string> choose(const prompt_needs& needs,
                                     const std::vector<std::string>& excluded) const;
 
@@ -104,8 +106,13 @@ class worker_roster {
               const std::vector<std::uint64_t>& signatures);
 
  private:
+  /// Adds the worker to `free_` when it has a free slot.
+  void index(const std::string& worker_id, const worker_record& w);
+
   std::map<std::string, worker_record> workers_;
-  std::size_t free_slots_ = 0;
+  /// The workers with a free slot. A worker leaves it before its load or
+  /// cache changes and comes back after.
+  free_workers free_;
 };
 
 }  // namespace drover::coordinator

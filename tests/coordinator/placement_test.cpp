@@ -359,4 +359,56 @@ TEST_CASE("a burst of submissions, repeats included, is queued once per prompt_i
   CHECK(queue["queue_pending"].size() + queue["queue_running"].size() == 7);
 }
 
+TEST_CASE("a prompt submitted again right after it finished is not queued again") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor worker{*f.system};
+  f.join_worker(worker, "w1");
+  auto first = f.submit(gateway, "again");
+  REQUIRE(first.accepted);
+  auto run = next_run(worker);
+
+  // The repeat meets the finish in the mailbox, before its history commit.
+  f.finish(worker, run);
+  auto repeat = f.submit(gateway, "again");
+  CHECK(repeat.accepted);
+  CHECK(repeat.number_json == first.number_json);
+  CHECK(no_run(worker));
+  auto queue = f.ask(gateway, queue_query{});
+  CHECK(queue["queue_pending"].empty());
+  CHECK(queue["queue_running"].empty());
+  CHECK(f.ask(gateway, history_query{"again", -1, -1}).contains("again"));
+}
+
+TEST_CASE("finishes that arrive together are each told after their history commit") {
+  farm f;
+  caf::scoped_actor gateway{*f.system};
+  join_gateway(f, gateway);
+  std::vector<std::unique_ptr<caf::scoped_actor>> workers;
+  std::vector<run_fragment> runs;
+  for (int i = 0; i < 4; ++i) {
+    workers.push_back(std::make_unique<caf::scoped_actor>(*f.system));
+    f.join_worker(*workers.back(), "w" + std::to_string(i));
+    REQUIRE(f.submit(gateway, "p" + std::to_string(i)).accepted);
+    runs.push_back(next_run(*workers.back()));
+  }
+  for (int i = 0; i < 4; ++i) {
+    f.finish(*workers[static_cast<std::size_t>(i)], runs[static_cast<std::size_t>(i)]);
+  }
+  std::set<std::string> told;
+  for (int i = 0; i < 4; ++i) {
+    auto fact = next_fact_of(gateway, "prompt_finished");
+    REQUIRE(fact.type == "prompt_finished");
+    told.insert(fact.finished.prompt_id);
+    // Its history entry is committed: a connection of its own reads it.
+    auto reader = std::move(sqlite_db::open(f.dir.file("drover.sqlite3")).value());
+    auto query = std::move(
+        reader.prepare("SELECT COUNT(*) FROM history WHERE prompt_id = ?").value());
+    query.bind(1, fact.finished.prompt_id);
+    REQUIRE(query.step().value());
+    CHECK(query.column_int(0) == 1);
+  }
+  CHECK(told.size() == 4);
+}
+
 }  // namespace drover::coordinator

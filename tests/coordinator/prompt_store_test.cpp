@@ -270,6 +270,65 @@ TEST_CASE("recent finishes are kept with history and read back after a reopen") 
   CHECK(store->load_recent_facts(10, 1003).value().size() == 1);
 }
 
+TEST_CASE("finishes and running marks written in batches survive a reopen") {
+  test::temp_dir dir;
+  auto path = dir.file("drover.sqlite3");
+  {
+    auto store = std::move(prompt_store::open(path).value());
+    std::vector<queued_prompt> prompts;
+    for (int i = 0; i < 5; ++i) {
+      prompts.push_back(make_prompt(*store, "p" + std::to_string(i)));
+      REQUIRE(store->enqueue(prompts.back()));
+    }
+    std::vector<const queued_prompt*> marks;
+    for (auto& p : prompts) {
+      p.running = true;
+      p.failed_workers = {"lost-" + p.prompt_id};
+      marks.push_back(&p);
+    }
+    REQUIRE(store->mark(marks));
+    std::vector<finished_row> rows;
+    for (int i = 0; i < 3; ++i) {
+      const auto& p = prompts[static_cast<std::size_t>(i)];
+      rows.push_back(
+          {p.prompt_id, p.counter, entry_for(p.prompt_id), json{{"n", i}}, 2000 + i});
+    }
+    REQUIRE(store->complete(rows));
+  }
+  auto store = std::move(prompt_store::open(path).value());
+  auto queue = store->load_queue().value();
+  CHECK(ids_of(queue) == std::vector<std::string>{"p3", "p4"});
+  for (const auto& p : queue) {
+    CHECK(p.requeued);  // was marked running when the store closed
+    CHECK(p.failed_workers == std::vector<std::string>{"lost-" + p.prompt_id});
+  }
+  auto history = store->history(-1, 0).value();
+  CHECK(history.size() == 3);
+  CHECK(history["p1"] == entry_for("p1"));
+  auto facts = store->load_recent_facts(10, 0).value();
+  REQUIRE(facts.size() == 3);
+  CHECK(facts[2] == std::make_pair(std::int64_t{2002}, json{{"n", 2}}));
+  // Counters taken by the finished prompts are not handed out again.
+  CHECK(store->take_counter() == 5);
+}
+
+TEST_CASE("a cached statement left mid-result comes back reset and unbound") {
+  test::temp_dir dir;
+  auto db = std::move(sqlite_db::open(dir.file("plain.sqlite3")).value());
+  REQUIRE(db.exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3)"));
+  const char* sql = "SELECT n FROM t WHERE n >= COALESCE(?, 0) ORDER BY n";
+  auto first = db.cached(sql).value();
+  first->bind(1, std::int64_t{2});
+  REQUIRE(first->step().value());
+  CHECK(first->column_int(0) == 2);
+
+  // Abandoned after one row, as an early error return would leave it.
+  auto again = db.cached(sql).value();
+  CHECK(again == first);
+  REQUIRE(again->step().value());
+  CHECK(again->column_int(0) == 1);  // the binding is gone too
+}
+
 TEST_CASE("a database path in a missing folder fails as a value") {
   auto store = prompt_store::open("/nonexistent-drover-dir/x/drover.sqlite3");
   CHECK_FALSE(store);
