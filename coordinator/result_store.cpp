@@ -15,6 +15,7 @@
 #include "actors/msgpack_json.hpp"
 #include "actors/msgpack_reader.hpp"
 #include "actors/store_protocol.hpp"
+#include "coordinator/folder_counters.hpp"
 
 namespace drover::coordinator {
 
@@ -66,29 +67,6 @@ std::string pack_header(const reply& r) {
   return std::string{buffer.data(), buffer.size()};
 }
 
-/// The counter of a file named `<prefix>_<digits>_…`, as ComfyUI's
-/// get_save_image_path reads it; nullopt for other names.
-std::optional<std::uint64_t> counter_of(const std::string& name,
-                                        const std::string& prefix) {
-  if (name.size() <= prefix.size() + 1 || name.compare(0, prefix.size(), prefix) != 0 ||
-      name[prefix.size()] != '_') {
-    return std::nullopt;
-  }
-  auto rest = name.substr(prefix.size() + 1);
-  auto end = rest.find('_');
-  if (end == std::string::npos || end == 0 || end > 18) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < end; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(rest[i]))) {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<std::uint64_t>(rest[i] - '0');
-  }
-  return value;
-}
-
 }  // namespace
 
 struct result_store::state {
@@ -99,6 +77,7 @@ struct result_store::state {
   std::atomic<bool> stopping{false};
   std::thread thread;
   std::map<std::string, std::uint64_t> reserved;  ///< folder + prefix → next counter
+  folder_counters counters;
   std::mt19937_64 random{std::random_device{}()};
 
   void serve();
@@ -289,14 +268,7 @@ result<actors::store_file> result_store::state::file_of(
 
 result<std::uint64_t> result_store::state::reserve(const actors::store_file& folder,
                                                    std::uint32_t count) {
-  auto dir = root / folder.type / folder.subfolder;
-  std::uint64_t highest = 0;
-  std::error_code ec;
-  for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
-    if (auto n = counter_of(it->path().filename().string(), folder.filename)) {
-      highest = std::max(highest, *n);
-    }
-  }
+  auto highest = counters.highest(root / folder.type / folder.subfolder, folder.filename);
   auto key = folder.type + "/" + folder.subfolder + "/" + folder.filename;
   auto& next = reserved[key];
   auto first = std::max(highest + 1, next);
@@ -312,6 +284,7 @@ result<void> result_store::state::put(const actors::store_file& file,
   if (ec) {
     return fail(errc::io_failure, "cannot create folder: " + ec.message());
   }
+  counters.before_write(target.parent_path());
   auto temp =
       target.parent_path() / ("." + file.filename + ".tmp-" + std::to_string(random()));
   {
@@ -329,6 +302,7 @@ result<void> result_store::state::put(const actors::store_file& file,
     fs::remove(temp, ec);
     return fail(errc::io_failure, "cannot store " + file.filename + ": " + ec.message());
   }
+  counters.wrote(target.parent_path(), file.filename);
   return actors::ok();
 }
 
