@@ -107,12 +107,15 @@ actors::fragment_done fragment_runner::run(job& j) {
   if (extra.is_object() && extra.contains("extra_pnginfo")) {
     pnginfo = extra["extra_pnginfo"];
   }
-  // TODO(#3): keep one store connection across fragments.
-  store_file_sink files{context_, j.store_endpoint};
+  // One store connection serves every fragment, until the coordinator (and
+  // with it the store) moved: a connection costs a TCP and ZMTP handshake.
+  if (!files_ || files_->endpoint() != j.store_endpoint) {
+    files_ = std::make_unique<store_file_sink>(context_, j.store_endpoint);
+  }
   attempt_environment env{{f.prompt_id, f.fragment, f.attempt},
                           prompt,
                           pnginfo,
-                          files,
+                          *files_,
                           events_,
                           *j.interrupt};
 

@@ -14,6 +14,7 @@
 #include "worker/event_sink.hpp"
 #include "worker/executor.hpp"
 #include "worker/node_registry.hpp"
+#include "worker/store_file_sink.hpp"
 
 namespace zmq {
 class context_t;
@@ -71,7 +72,8 @@ class fragment_runner {
   std::deque<job> queue_;
   std::multimap<std::string, std::shared_ptr<std::atomic<bool>>> flags_;
   bool stopping_ = false;
-  bool free_cache_ = false;  ///< a /free waits for the executor
+  bool free_cache_ = false;                 ///< a /free waits for the executor
+  std::unique_ptr<store_file_sink> files_;  ///< used on the execution thread only
   std::thread thread_;
 };
 
