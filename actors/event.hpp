@@ -43,6 +43,9 @@ struct node_progress {
   std::string node_id;
   double value = 0;
   double max = 1;
+  /// The attempt's next event is this tick's node_preview: clients get the
+  /// two in ComfyUI's interleaved order (docs/events.md §4).
+  bool preview_follows = false;
 };
 
 /// A node returned a `ui` dictionary: it becomes ComfyUI's `executed`.

@@ -45,13 +45,17 @@ void pack_body(packer& out, const node_started& b) {
 }
 
 void pack_body(packer& out, const node_progress& b) {
-  out.pack_map(3);
+  out.pack_map(b.preview_follows ? 4 : 3);
   pack_key(out, "node");
   pack_string(out, b.node_id);
   pack_key(out, "value");
   out.pack_double(b.value);
   pack_key(out, "max");
   out.pack_double(b.max);
+  if (b.preview_follows) {
+    pack_key(out, "preview");
+    out.pack(true);
+  }
 }
 
 void pack_body(packer& out, const node_output& b) {
@@ -126,7 +130,12 @@ result<event_body> unpack_body(event_kind kind, const msgpack_reader& in) {
       DROVER_TRY(node, in.string("node"));
       DROVER_TRY(value, in.number("value"));
       DROVER_TRY(max, in.number("max"));
-      return event_body{node_progress{std::move(node), value, max}};
+      bool preview = false;
+      if (in.find("preview") != nullptr) {
+        DROVER_TRY(flag, in.boolean("preview"));
+        preview = flag;
+      }
+      return event_body{node_progress{std::move(node), value, max, preview}};
     }
     case event_kind::node_output: {
       DROVER_TRY(node, in.string("node"));

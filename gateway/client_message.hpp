@@ -12,8 +12,14 @@ namespace drover::gateway {
 /// One WebSocket message on its way to clients: the composed form of a fact
 /// or an event (docs/events.md §4). Plain data; safe to copy between threads.
 struct client_message {
+  /// Which of the addressed sockets take a preview: ComfyUI sends a type-4
+  /// preview before its `progress` message and a type-1 preview after it
+  /// (comfyui-protocol.md §4.4), so the two kinds of socket get two copies.
+  enum class preview_sockets { all, with_metadata, without_metadata };
+
   /// The client id whose sockets receive it; nullopt sends it to every socket.
   std::optional<std::string> client_id;
+  preview_sockets preview_to = preview_sockets::all;
   bool binary = false;
   /// A JSON text `{"type": …, "data": …}`, or the bytes of a binary frame.
   std::string payload;

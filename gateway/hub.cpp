@@ -95,6 +95,13 @@ void hub::dispatch(stream_output& out) {
 void hub::send_to(client_socket& socket, const client_message& message,
                   const std::shared_ptr<const std::string>& payload,
                   const std::shared_ptr<const std::string>& with_metadata) {
+  using sockets = client_message::preview_sockets;
+  if ((message.preview_to == sockets::with_metadata &&
+       !socket.wants_preview_metadata()) ||
+      (message.preview_to == sockets::without_metadata &&
+       socket.wants_preview_metadata())) {
+    return;
+  }
   if (with_metadata && socket.wants_preview_metadata()) {
     socket.send(with_metadata, true);
   } else {

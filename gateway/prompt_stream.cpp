@@ -119,6 +119,12 @@ void prompt_stream::replay_answered(const actors::attempt_key& key, bool known,
 
   // The worker sent every event it still holds: a gap left now cannot be
   // filled any more. Skip it loudly rather than stall the prompt forever.
+  if (awaits_preview(attempt)) {
+    // The tick goes out alone; its preview's number is skipped below.
+    std::get<actors::node_progress>(attempt.held.begin()->second.body).preview_follows =
+        false;
+    drain(attempt, out);
+  }
   std::optional<std::uint64_t> resume;
   if (!attempt.held.empty() && attempt.held.begin()->first > attempt.next_seq) {
     resume = attempt.held.begin()->first;
@@ -235,9 +241,37 @@ void prompt_stream::emit_start(std::int64_t timestamp,
 // TODO(#4): hold an event whose input came from another fragment until that
 // fragment's event went out, once the event schema names it; until then each
 // attempt is ordered on its own and fragments interleave as they arrive.
+bool prompt_stream::awaits_preview(const attempt_state& attempt) {
+  if (attempt.held.empty() || attempt.held.begin()->first != attempt.next_seq) {
+    return false;
+  }
+  const auto* tick =
+      std::get_if<actors::node_progress>(&attempt.held.begin()->second.body);
+  return tick != nullptr && tick->preview_follows &&
+         attempt.held.count(attempt.next_seq + 1) == 0;
+}
+
 bool prompt_stream::drain(attempt_state& attempt, stream_output& out) {
   bool delivered = false;
   while (!attempt.held.empty() && attempt.held.begin()->first == attempt.next_seq) {
+    if (awaits_preview(attempt)) {
+      break;  // the tick goes out with its preview
+    }
+    auto first = attempt.held.begin();
+    auto second = std::next(first);
+    const auto* tick = std::get_if<actors::node_progress>(&first->second.body);
+    const auto* preview = second == attempt.held.end()
+                              ? nullptr
+                              : std::get_if<actors::node_preview>(&second->second.body);
+    if (tick != nullptr && tick->preview_follows && preview != nullptr &&
+        preview->node_id == tick->node_id) {
+      on_node_progress(*tick, out, preview);
+      attempt.held.erase(first, std::next(second));
+      held_count_ -= 2;
+      attempt.next_seq += 2;
+      delivered = true;
+      continue;
+    }
     auto node = attempt.held.extract(attempt.held.begin());
     --held_count_;
     ++attempt.next_seq;
@@ -252,6 +286,10 @@ void prompt_stream::request_missing(std::uint32_t fragment, std::uint32_t attemp
   bool gap = !attempt.held.empty() && attempt.held.begin()->first > attempt.next_seq;
   bool tail =
       attempt.held.empty() && attempt.last_seq && attempt.next_seq <= *attempt.last_seq;
+  // A tick's preview is missing once a later event or the finish came.
+  gap =
+      gap || (awaits_preview(attempt) &&
+              (attempt.held.rbegin()->first > attempt.next_seq + 1 || attempt.last_seq));
   // One request at a time per attempt: its answer arrives as a burst, and
   // the gap moving while the burst is read is no new loss.
   if (!(gap || tail) || attempt.replay_from) {
@@ -347,7 +385,8 @@ void prompt_stream::on_node_started(const actors::node_started& body,
 }
 
 void prompt_stream::on_node_progress(const actors::node_progress& body,
-                                     stream_output& out) {
+                                     stream_output& out,
+                                     const actors::node_preview* preview) {
   if (finished_nodes_.count(body.node_id) != 0) {
     return;
   }
@@ -356,6 +395,10 @@ void prompt_stream::on_node_progress(const actors::node_progress& body,
   entry.max = body.max;
   entry.finished = false;
   emit_progress_state(out);
+  using sockets = client_message::preview_sockets;
+  if (preview != nullptr) {
+    push_preview(*preview, sockets::with_metadata, out);
+  }
 
   json data = json::object();
   data["value"] = body.value;
@@ -363,6 +406,9 @@ void prompt_stream::on_node_progress(const actors::node_progress& body,
   data["prompt_id"] = prompt_id_;
   data["node"] = body.node_id;
   to_client_or_all("progress", data, out);
+  if (preview != nullptr) {
+    push_preview(*preview, sockets::without_metadata, out);
+  }
 }
 
 void prompt_stream::on_node_output(const actors::node_output& body, stream_output& out) {
@@ -406,23 +452,34 @@ void prompt_stream::on_node_preview(const actors::node_preview& body,
   if (finished_nodes_.count(body.node_id) != 0) {
     return;
   }
+  push_preview(body, client_message::preview_sockets::all, out);
+}
+
+void prompt_stream::push_preview(const actors::node_preview& body,
+                                 client_message::preview_sockets sockets,
+                                 stream_output& out) {
+  using kind = client_message::preview_sockets;
   std::string_view image{reinterpret_cast<const char*>(body.image.data()),
                          body.image.size()};
-  const auto& entry = progress_.entry(body.node_id, display_of_[body.node_id]);
-  json metadata = json::object();
-  metadata["node_id"] = body.node_id;
-  metadata["prompt_id"] = prompt_id_;
-  metadata["display_node_id"] = entry.display_node_id;
-  metadata["parent_node_id"] =
-      entry.parent_node_id ? json(*entry.parent_node_id) : json(nullptr);
-  metadata["real_node_id"] = entry.real_node_id;
-  metadata["image_type"] = body.image_type;
-
   client_message message;
   message.client_id = client_id_;
   message.binary = true;
-  message.payload = encode_preview_frame(body.image_type, image);
-  message.payload_with_metadata = encode_preview_with_metadata(metadata, image);
+  message.preview_to = sockets;
+  if (sockets != kind::with_metadata) {
+    message.payload = encode_preview_frame(body.image_type, image);
+  }
+  if (sockets != kind::without_metadata) {
+    const auto& entry = progress_.entry(body.node_id, display_of_[body.node_id]);
+    json metadata = json::object();
+    metadata["node_id"] = body.node_id;
+    metadata["prompt_id"] = prompt_id_;
+    metadata["display_node_id"] = entry.display_node_id;
+    metadata["parent_node_id"] =
+        entry.parent_node_id ? json(*entry.parent_node_id) : json(nullptr);
+    metadata["real_node_id"] = entry.real_node_id;
+    metadata["image_type"] = body.image_type;
+    message.payload_with_metadata = encode_preview_with_metadata(metadata, image);
+  }
   out.messages.push_back(std::move(message));
 }
 

@@ -101,11 +101,17 @@ class prompt_stream {
   void deliver(const actors::event& e, stream_output& out);
 
   void on_node_started(const actors::node_started& body, stream_output& out);
-  void on_node_progress(const actors::node_progress& body, stream_output& out);
+  /// `preview`: the tick's preview, sent around the `progress` message.
+  void on_node_progress(const actors::node_progress& body, stream_output& out,
+                        const actors::node_preview* preview = nullptr);
   void on_node_output(const actors::node_output& body, stream_output& out);
   void on_node_finished(const actors::node_finished& body, stream_output& out);
   void on_node_text(const actors::node_text& body, stream_output& out);
   void on_node_preview(const actors::node_preview& body, stream_output& out);
+  void push_preview(const actors::node_preview& body,
+                    client_message::preview_sockets sockets, stream_output& out);
+  /// The next event of `attempt` is a tick whose preview has not arrived.
+  static bool awaits_preview(const attempt_state& attempt);
   void on_custom_message(const actors::custom_message& body, stream_output& out);
 
   void emit_progress_state(stream_output& out);

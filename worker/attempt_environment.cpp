@@ -90,7 +90,7 @@ actors::result<void> attempt_environment::progress(const std::string& node_id,
   }
   // Encode first, so that a bad preview still leaves the progress reported.
   auto encoded = encode_preview(preview);
-  publish(actors::node_progress{node_id, value, max});
+  publish(actors::node_progress{node_id, value, max, encoded.has_value()});
   if (!encoded) {
     return encoded.error();
   }

@@ -50,6 +50,9 @@ TEST_CASE("every event kind survives a msgpack round trip") {
     const auto& body = std::get<node_progress>(out.body);
     CHECK(body.value == 2.5);
     CHECK(body.max == 20);
+    CHECK_FALSE(body.preview_follows);
+    auto with_preview = round_trip(make_event(node_progress{"3", 1, 2, true}));
+    CHECK(std::get<node_progress>(with_preview.body).preview_follows);
   }
   SUBCASE("node_output keeps the ui dictionary, big integers included") {
     json ui = json::parse(

@@ -208,9 +208,12 @@ TEST_CASE(
   auto prompt_id = submit(fixture, example_prompt(2, 24), "metadata-client");
 
   std::vector<json> metadata;
+  std::vector<std::string> order;
   while (true) {
     auto frame = next_frame(ws, frame_timeout);
     REQUIRE_MESSAGE(frame.has_value(), "no frame within 30 s");
+    order.push_back(frame->text ? json::parse(frame->data)["type"].get<std::string>()
+                                : std::string{"preview"});
     if (frame->text) {
       auto message = json::parse(frame->data);
       REQUIRE_MESSAGE(message["type"] != "execution_error", message.dump());
@@ -230,6 +233,14 @@ TEST_CASE(
   }
 
   REQUIRE(metadata.size() == 2);
+  // ComfyUI sends a type-4 preview between its tick's progress_state and
+  // progress messages (comfyui-protocol.md §4.4).
+  for (std::size_t i = 1; i + 1 < order.size(); ++i) {
+    if (order[i] == "preview") {
+      CHECK(order[i - 1] == "progress_state");
+      CHECK(order[i + 1] == "progress");
+    }
+  }
   for (const auto& entry : metadata) {
     CHECK(entry["node_id"] == "1");
     CHECK(entry["prompt_id"] == prompt_id);

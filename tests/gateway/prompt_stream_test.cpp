@@ -403,6 +403,71 @@ TEST_CASE("progress ticks update the node map and send progress") {
   CHECK(streams.running_node_for("c1") == std::optional<std::string>{"7"});
 }
 
+/// What each kind of socket of `client_id` receives, in order: text messages
+/// by type, previews as "preview".
+std::vector<std::string> order_for(const std::vector<client_message>& messages,
+                                   bool with_metadata) {
+  using sockets = client_message::preview_sockets;
+  std::vector<std::string> order;
+  for (const auto& m : messages) {
+    if (!m.binary) {
+      order.push_back(plain_json::parse(m.payload)["type"]);
+    } else if (m.preview_to == sockets::all ||
+               (m.preview_to == sockets::with_metadata) == with_metadata) {
+      order.push_back("preview");
+    }
+  }
+  return order;
+}
+
+TEST_CASE("a tick with a preview goes out in ComfyUI's order for each kind of socket") {
+  const std::string id = "p-preview";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+  out.messages.clear();
+  streams.on_event(event_of(id, 2, actors::node_progress{"7", 1, 2, true}), out);
+  CHECK(out.messages.empty());  // the tick waits for its preview
+  CHECK(out.replays.empty());
+  streams.on_event(
+      event_of(id, 3, actors::node_preview{"7", "image/jpeg", {0xff, 0xd8, 0xff}}), out);
+
+  CHECK(order_for(out.messages, true) ==
+        std::vector<std::string>{"progress_state", "preview", "progress"});
+  CHECK(order_for(out.messages, false) ==
+        std::vector<std::string>{"progress_state", "progress", "preview"});
+  const auto& typed = out.messages[1];
+  REQUIRE(typed.binary);
+  CHECK(typed.payload_with_metadata.compare(0, 4, std::string("\0\0\0\4", 4)) == 0);
+  const auto& legacy = out.messages[3];
+  REQUIRE(legacy.binary);
+  CHECK(legacy.payload.compare(0, 8, std::string("\0\0\0\1\0\0\0\1", 8)) == 0);
+}
+
+TEST_CASE("a tick whose preview is lost goes out alone after the replay") {
+  const std::string id = "p-preview-lost";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  streams.on_event(event_of(id, 1, actors::node_progress{"7", 1, 2, true}), out);
+  streams.on_event(event_of(id, 3, actors::fragment_ended{}), out);
+  REQUIRE(out.replays.size() == 1);
+  CHECK(out.replays[0].from == 1);
+  CHECK(order_for(out.messages, false).back() == "execution_cached");
+
+  streams.on_finished({id, true, "c1", 0, "execution_success", "{}", {{0, 0, "w1", 3}}},
+                      out);
+  streams.on_replay_answered({id, 0, 0}, true, out);
+  auto order = order_for(out.messages, false);
+  CHECK(std::count(order.begin(), order.end(), "progress") == 1);
+  CHECK(std::count(order.begin(), order.end(), "preview") == 0);
+  CHECK(order.back() == "executing");
+  CHECK(streams.open_prompts() == 0);
+}
+
 TEST_CASE("node text becomes a binary TEXT frame for every socket") {
   const std::string id = "p-text";
   prompt_streams streams;
