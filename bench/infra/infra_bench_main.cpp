@@ -11,9 +11,10 @@
 #include <cstdlib>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "actors/json.hpp"
 #include "actors/log.hpp"
@@ -240,36 +241,22 @@ void run_gateway_rss(figure_set& figures, const options& opt) {
   }
 }
 
-std::set<std::string> split(const std::string& list) {
-  std::set<std::string> names;
-  std::stringstream in{list};
-  for (std::string name; std::getline(in, name, ',');) {
-    names.insert(name);
-  }
-  return names;
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--out") {
-      opt.out = argv[i + 1];
-    } else if (flag == "--drover") {
-      opt.binary = argv[i + 1];
-    } else if (flag == "--event-count") {
-      opt.event_count = std::max(1, std::atoi(argv[i + 1]));
-    } else if (flag == "--reps") {
-      opt.reps = std::max(1, std::atoi(argv[i + 1]));
-    } else if (flag == "--only") {
-      opt.only = split(argv[i + 1]);
-    } else {
-      log_line("unknown option " + flag);
-      return 2;
-    }
-  }
+  CLI::App app{"drover infrastructure benchmarks (issue #6)"};
+  app.add_option("--out", opt.out, "the fragment to write");
+  app.add_option("--drover", opt.binary, "the drover executable");
+  app.add_option("--event-count", opt.event_count, "progress events per client's prompt")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--reps", opt.reps, "repetitions per figure")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--only", opt.only,
+                 "parts: baselines, placement, events, bulk, coordinator_rss, "
+                 "gateway_rss")
+      ->delimiter(',');
+  CLI11_PARSE(app, argc, argv);
 
   // Per-prompt info lines of the in-process coordinator would cost more
   // than the placements measured.
