@@ -24,7 +24,7 @@ class attempt_environment final : public node_environment {
   const json& prompt() const override { return prompt_; }
   const json& extra_pnginfo() const override { return extra_pnginfo_; }
   file_sink& files() override { return files_; }
-  bool interrupted() const override { return interrupt_.load(); }
+  bool interrupted() const override { return interrupt_.load() || abandoned_.load(); }
   void progress(const std::string& node_id, double value, double max) override;
   actors::result<void> progress(const std::string& node_id, double value, double max,
                                 const preview_image& preview) override;
@@ -34,6 +34,11 @@ class attempt_environment final : public node_environment {
                             message_delivery delivery) override;
 
   const actors::attempt_key& key() const { return key_; }
+
+  /// Tells the nodes still running (async ones) that the attempt has ended
+  /// and their results will be dropped: `interrupted()` is true from now on,
+  /// so they stop at their next check and report nothing more. Any thread.
+  void abandon() { abandoned_.store(true); }
 
   /// Publishes `body` as the attempt's next event; returns its number.
   std::uint64_t publish(actors::event_body body);
@@ -45,6 +50,7 @@ class attempt_environment final : public node_environment {
   file_sink& files_;
   event_sink& events_;
   const std::atomic<bool>& interrupt_;
+  std::atomic<bool> abandoned_{false};
 };
 
 }  // namespace drover::worker

@@ -1,6 +1,10 @@
 #include "worker/batch_nodes.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "worker/comfy_v3.hpp"
 #include "worker/image_resize.hpp"
@@ -97,6 +101,83 @@ node_outcome get_image_size(node_call& call) {
   return node_result{{json(width), json(height), json(batch)}, nullptr};
 }
 
+/// torch.cat's refusal of `next` after `first` along dimension 0, or nothing
+/// when their other dimensions agree. `number` is `next`'s place in the list.
+std::optional<node_failure> cat_mismatch(const tensor& first, const tensor& next,
+                                         std::size_t number) {
+  for (std::size_t d = 1; d < 4; ++d) {
+    if (first.dim(d) != next.dim(d)) {
+      return node_failure{"RuntimeError",
+                          "Sizes of tensors must match except in dimension 0. Expected "
+                          "size " +
+                              std::to_string(first.dim(d)) + " but got size " +
+                              std::to_string(next.dim(d)) + " for tensor number " +
+                              std::to_string(number) + " in the list."};
+    }
+  }
+  return std::nullopt;
+}
+
+/// RebatchImages: every image of every batch on the `images` list, in order,
+/// regrouped into batches of `batch_size` (the last one may be smaller). A
+/// list node: it sees the whole list and returns a list.
+node_outcome rebatch_images(node_call& call) {
+  DROVER_TRY(batch_size, call.integer("batch_size"));
+  if (batch_size == 0) {
+    return node_failure{"ValueError", "range() arg 3 must not be zero"};
+  }
+  // (source batch, image index) of every single image, in list order.
+  std::vector<tensor_ptr> sources;
+  std::vector<std::pair<const tensor*, std::int64_t>> singles;
+  for (const auto& item : call.items("images")) {
+    const auto* t = std::get_if<tensor_ptr>(&item);
+    if (t == nullptr || !*t || (*t)->rank() != 4) {
+      return node_failure{"ValueError",
+                          "every item of 'images' must be a [B, H, W, C] image"};
+    }
+    sources.push_back(*t);
+    for (std::int64_t i = 0; i < (*t)->dim(0); ++i) {
+      singles.emplace_back(t->get(), i);
+    }
+  }
+
+  std::vector<node_value> batches;
+  const auto total = static_cast<std::int64_t>(singles.size());
+  for (std::int64_t start = 0; batch_size > 0 && start < total; start += batch_size) {
+    const auto count = std::min(batch_size, total - start);
+    const auto* first = singles[start].first;
+    // A group that is exactly one batch of the list passes on unchanged.
+    if (singles[start].second == 0 && first->dim(0) == count &&
+        singles[start + count - 1].first == first) {
+      for (const auto& source : sources) {
+        if (source.get() == first) {
+          batches.emplace_back(source);
+          break;
+        }
+      }
+      continue;
+    }
+    for (std::int64_t k = 1; k < count; ++k) {
+      if (auto refused = cat_mismatch(*first, *singles[start + k].first,
+                                      static_cast<std::size_t>(k))) {
+        return *refused;
+      }
+    }
+    auto shape = first->shape();
+    shape[0] = count;
+    DROVER_TRY(out, tensor::allocate(shape));
+    const auto per_image = first->size() / static_cast<std::size_t>(first->dim(0));
+    for (std::int64_t k = 0; k < count; ++k) {
+      const auto& [source, index] = singles[start + k];
+      std::copy_n(source->data() + index * per_image, per_image,
+                  out->data() + k * per_image);
+    }
+    batches.emplace_back(tensor_ptr{std::move(out)});
+  }
+  return node_result{{std::make_shared<const value_list>(value_list{std::move(batches)})},
+                     nullptr};
+}
+
 node_definition images_class(std::string name, node_function run) {
   node_definition d;
   d.class_type = std::move(name);
@@ -140,8 +221,17 @@ actors::result<void> register_batch_nodes(node_registry& registry) {
       .output("INT", "batch_size");
   add_v3_unique_id(size);
 
+  auto rebatch = images_class("RebatchImages", rebatch_images);
+  rebatch.display_name = "Rebatch Images";
+  rebatch.python_module = "comfy_extras.nodes_rebatch";
+  rebatch.input_is_list = true;
+  rebatch.required("images", "IMAGE", json::object())
+      .required("batch_size", "INT", {{"default", 1}, {"min", 1}, {"max", 4096}})
+      .output("IMAGE");
+  rebatch.output_is_list = {true};
+
   DROVER_TRYV(registry.add(std::move(batch)));
-  for (auto* d : {&from, &repeat, &size}) {
+  for (auto* d : {&from, &repeat, &size, &rebatch}) {
     mark_v3(*d);
     DROVER_TRYV(registry.add(std::move(*d)));
   }

@@ -1,5 +1,6 @@
 #include "worker/executor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -48,6 +49,117 @@ node_outcome invoke(const node_definition& definition, node_call& call) {
     // A node pack may throw anything; the worker must outlive it.
     return node_failure{"RuntimeError", "the node threw something not an exception"};
   }
+}
+
+/// One call's outputs and ui merged into what the calls before it returned, as
+/// ComfyUI merges a mapped node's results: a list output's items concatenate,
+/// any other output gathers one value per call; each ui key of the first call
+/// concatenates its arrays over the calls.
+void merge_call(const node_definition& definition, node_result& call,
+                std::vector<std::vector<node_value>>& outputs, json& ui) {
+  if (outputs.empty()) {
+    outputs.resize(call.outputs.size());
+  }
+  for (std::size_t i = 0; i < call.outputs.size() && i < outputs.size(); ++i) {
+    const bool is_list =
+        i < definition.output_is_list.size() && definition.output_is_list[i];
+    const auto* list = std::get_if<value_list_ptr>(&call.outputs[i]);
+    if (is_list && list != nullptr && *list) {
+      outputs[i].insert(outputs[i].end(), (*list)->items.begin(), (*list)->items.end());
+    } else {
+      outputs[i].push_back(std::move(call.outputs[i]));
+    }
+  }
+  if (!call.ui.is_object() || call.ui.empty()) {
+    return;
+  }
+  if (!ui.is_object()) {
+    ui = std::move(call.ui);
+    return;
+  }
+  for (auto& [key, value] : ui.items()) {
+    auto more = call.ui.find(key);
+    if (value.is_array() && more != call.ui.end() && more->is_array()) {
+      value.insert(value.end(), more->begin(), more->end());
+    }
+  }
+}
+
+/// Runs a node as ComfyUI maps it over its inputs: once with every input
+/// whole for an `input_is_list` node, else once per position of its longest
+/// list input (a shorter list repeating its last value), checking the
+/// interrupt flag before each further call; an async node's calls run at
+/// once, a thread each. The calls' results merge into one (`merge_call`); an
+/// output that comes to one value is that value.
+node_outcome invoke_mapped(const node_definition& definition, const std::string& node_id,
+                           node_call::input_list inputs, node_environment& env) {
+  std::size_t calls = 1;
+  if (!definition.input_is_list) {
+    for (const auto& [name, value] : inputs) {
+      calls = std::max(calls, value_count(value));
+      if (value_count(value) == 0) {
+        return node_failure{"IndexError", "input '" + name + "' is an empty list"};
+      }
+    }
+  }
+  auto call_at = [&](std::size_t index) {
+    node_call::input_list slice;
+    if (calls == 1) {
+      slice = std::move(inputs);
+    } else {
+      slice.reserve(inputs.size());
+      for (const auto& [name, value] : inputs) {
+        slice.emplace_back(name, value_item(value, index));
+      }
+    }
+    node_call call{definition, node_id, std::move(slice), env};
+    return invoke(definition, call);
+  };
+
+  std::vector<std::optional<node_outcome>> outcomes(calls);
+  if (definition.is_async && calls > 1) {
+    // ComfyUI awaits an async node's calls together: they overlap here too.
+    std::vector<std::thread> threads;
+    for (std::size_t index = 0; index < calls; ++index) {
+      try {
+        threads.emplace_back([&, index] { outcomes[index].emplace(call_at(index)); });
+      } catch (const std::system_error&) {
+        outcomes[index].emplace(call_at(index));
+      }
+    }
+    for (auto& thread : threads) {
+      thread.join();
+    }
+  } else {
+    for (std::size_t index = 0; index < calls; ++index) {
+      if (index > 0 && env.interrupted()) {
+        return node_failure{node_failure::interrupt_type, "Processing interrupted"};
+      }
+      outcomes[index].emplace(call_at(index));
+      if (!*outcomes[index]) {
+        break;
+      }
+    }
+  }
+
+  std::vector<std::vector<node_value>> outputs;
+  json ui = nullptr;
+  for (auto& outcome : outcomes) {
+    if (!outcome) {
+      break;
+    }
+    if (!*outcome) {
+      return std::move(*outcome);
+    }
+    merge_call(definition, outcome->value(), outputs, ui);
+  }
+  node_result merged;
+  merged.ui = std::move(ui);
+  merged.outputs.reserve(outputs.size());
+  for (auto& values : outputs) {
+    merged.outputs.push_back(make_value_list(std::move(values)));
+  }
+  return merged;
 }
 
 /// An async node in flight: its thread and, once it returned, its outcome.
@@ -241,8 +353,7 @@ fragment_run::step fragment_run::run_node(const actors::prompt_node& node) {
     return step::started;
   }
 
-  node_call call{*definition, node.id, std::move(*inputs), env_};
-  auto outcome = invoke(*definition, call);
+  auto outcome = invoke_mapped(*definition, node.id, std::move(*inputs), env_);
   return conclude(node, outcome) ? step::ran : step::failed;
 }
 
@@ -254,8 +365,7 @@ void fragment_run::launch(const actors::prompt_node& node,
   task.current_inputs = current_inputs_;
   list_->start(node.id);
   auto body = [this, &task, &definition, inputs = std::move(inputs)]() {
-    node_call call{definition, task.node->id, inputs, env_};
-    auto outcome = invoke(definition, call);
+    auto outcome = invoke_mapped(definition, task.node->id, inputs, env_);
     std::lock_guard lock{async_mutex_};
     task.outcome.emplace(std::move(outcome));
     async_done_.notify_all();
@@ -311,8 +421,12 @@ bool fragment_run::collect(bool wait) {
 }
 
 void fragment_run::drain() {
-  // TODO(#3): tell in-flight async nodes that the fragment already ended, so
-  // that they stop early; they finish their work now and it is discarded.
+  if (async_.empty()) {
+    return;
+  }
+  // The fragment failed or was interrupted while these ran: they stop at
+  // their next interrupt check, and what they return is dropped.
+  env_.abandon();
   for (auto& task : async_) {
     if (task.thread.joinable()) {
       task.thread.join();
@@ -365,9 +479,11 @@ std::optional<node_call::input_list> fragment_run::resolve(
     }
     const auto& value = source->outputs[in.source->output_index];
     inputs.emplace_back(in.name, value);
-    current_inputs_[in.name] = json::array({formatted_value(value)});
+    auto& shown = current_inputs_[in.name] = json::array();
+    for (std::size_t i = 0; i < value_count(value); ++i) {
+      shown.push_back(formatted_value(value_item(value, i)));
+    }
   }
-  // TODO(#3): INPUT_IS_LIST, OUTPUT_IS_LIST and batching over list inputs.
   return inputs;
 }
 

@@ -15,11 +15,28 @@ actors::error bad_input(std::string_view name, const char* wanted) {
 
 const node_value* node_call::find(std::string_view name) const {
   for (const auto& [input_name, value] : inputs_) {
-    if (input_name == name) {
-      return &value;
+    if (input_name != name) {
+      continue;
     }
+    if (const auto* list = std::get_if<value_list_ptr>(&value)) {
+      return *list && !(*list)->items.empty() ? &(*list)->items.front() : nullptr;
+    }
+    return &value;
   }
   return nullptr;
+}
+
+std::vector<node_value> node_call::items(std::string_view name) const {
+  for (const auto& [input_name, value] : inputs_) {
+    if (input_name != name) {
+      continue;
+    }
+    if (const auto* list = std::get_if<value_list_ptr>(&value)) {
+      return *list ? (*list)->items : std::vector<node_value>{};
+    }
+    return {value};
+  }
+  return {};
 }
 
 actors::result<const json*> node_call::primitive(std::string_view name) const {

@@ -34,6 +34,12 @@ class node_call {
 
   bool has(std::string_view name) const { return find(name) != nullptr; }
 
+  /// Every value of input `name`: a list input's items, else the one value;
+  /// empty when the input is absent. Only a node declared `input_is_list`
+  /// sees list inputs; the typed accessors below read a list's first value,
+  /// as ComfyUI's list nodes read `input[0]` of their scalar inputs.
+  std::vector<node_value> items(std::string_view name) const;
+
   actors::result<std::int64_t> integer(std::string_view name) const;
   actors::result<double> number(std::string_view name) const;
   actors::result<std::string> string(std::string_view name) const;

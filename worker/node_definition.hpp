@@ -48,7 +48,14 @@ struct node_definition {
   std::vector<input_spec> inputs;
   std::vector<std::string> output_types;
   std::vector<std::string> output_names;
+  /// ComfyUI's OUTPUT_IS_LIST: such an output returns a value_list, whose
+  /// items the executor concatenates over the node's mapped calls.
   std::vector<bool> output_is_list;
+  /// ComfyUI's INPUT_IS_LIST: the node is called once with every input whole
+  /// (a list input as its value_list; read all values with
+  /// `node_call::items`). Otherwise a node given list inputs is called once
+  /// per list position, a shorter list repeating its last value.
+  bool input_is_list = false;
   bool output_node = false;
   /// ComfyUI's NOT_IDEMPOTENT: the node id joins its cache signature.
   bool not_idempotent = false;

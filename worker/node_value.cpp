@@ -1,5 +1,7 @@
 #include "worker/node_value.hpp"
 
+#include <algorithm>
+
 namespace drover::worker {
 
 node_failure::node_failure(const actors::error& e) : message(e.message) {
@@ -34,7 +36,41 @@ node_failure::node_failure(const actors::error& e) : message(e.message) {
   }
 }
 
+node_value make_value_list(std::vector<node_value> items) {
+  if (items.size() == 1) {
+    return std::move(items.front());
+  }
+  return std::make_shared<const value_list>(value_list{std::move(items)});
+}
+
+std::size_t value_count(const node_value& value) {
+  const auto* list = std::get_if<value_list_ptr>(&value);
+  return list != nullptr && *list ? (*list)->items.size() : 1;
+}
+
+const node_value& value_item(const node_value& value, std::size_t index) {
+  const auto* list = std::get_if<value_list_ptr>(&value);
+  if (list == nullptr || !*list) {
+    return value;
+  }
+  const auto& items = (*list)->items;
+  return items[std::min(index, items.size() - 1)];
+}
+
 std::string describe_value(const node_value& value) {
+  if (const auto* list = std::get_if<value_list_ptr>(&value)) {
+    // Python's str() of a list shows each item's repr.
+    std::string text = "[";
+    if (*list) {
+      for (const auto& item : (*list)->items) {
+        text += text.size() > 1 ? ", " : "";
+        const auto* j = std::get_if<json>(&item);
+        text += j != nullptr && j->is_string() ? "'" + j->get<std::string>() + "'"
+                                               : describe_value(item);
+      }
+    }
+    return text + "]";
+  }
   if (const auto* t = std::get_if<tensor_ptr>(&value)) {
     return *t ? "tensor(shape=" + (*t)->shape_string() + ")" : "None";
   }

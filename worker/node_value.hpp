@@ -25,10 +25,34 @@ struct latent {
 
 using latent_ptr = std::shared_ptr<const latent>;
 
+struct value_list;
+using value_list_ptr = std::shared_ptr<const value_list>;
+
 /// What flows along a link or sits in a widget: a primitive (INT, FLOAT,
-/// STRING, BOOLEAN, combo choice) as JSON, a tensor (IMAGE, MASK) or a
-/// latent (LATENT).
-using node_value = std::variant<json, tensor_ptr, latent_ptr>;
+/// STRING, BOOLEAN, combo choice) as JSON, a tensor (IMAGE, MASK), a latent
+/// (LATENT), or a list of those (value_list).
+using node_value = std::variant<json, tensor_ptr, latent_ptr, value_list_ptr>;
+
+/// Several values along one link, as ComfyUI's list outputs carry them: what
+/// an output declared in `output_is_list` returns, or what a node produces
+/// when the executor maps it over a list input. The executor never stores a
+/// list of exactly one value: that is the value itself. Nested lists do not
+/// occur; an item is never a value_list.
+struct value_list {
+  std::vector<node_value> items;
+};
+
+/// `items` as one node value: the value itself when there is exactly one,
+/// a value_list otherwise (also when empty).
+node_value make_value_list(std::vector<node_value> items);
+
+/// How many values `value` carries along its link: a list's size, else 1.
+std::size_t value_count(const node_value& value);
+
+/// The `index`-th value `value` carries; ComfyUI's mapping repeats a shorter
+/// list's last value, and so does this for any `index` past the end. A single
+/// value is its own every item. Must not be called on an empty list.
+const node_value& value_item(const node_value& value, std::size_t index);
 
 /// Why a node failed, in the terms of ComfyUI's `execution_error`:
 /// `exception_type` is what a client sees as the exception's class

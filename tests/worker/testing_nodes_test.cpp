@@ -172,6 +172,29 @@ TEST_CASE("TestSyncProgressUpdate reports rising progress that ends at its secon
   CHECK(ticks.back().value == doctest::Approx(0.5));
 }
 
+TEST_CASE("an async node mapped over a list makes its calls at once") {
+  // Speed 4: each one-second sleep lasts 0.25 s; four in series would take 1 s.
+  testing_fixture f{4.0};
+  json prompt = {
+      {"1",
+       {{"class_type", "EmptyImage"},
+        {"inputs", {{"width", 2}, {"height", 2}, {"batch_size", 4}, {"color", 0}}}}},
+      {"2",
+       {{"class_type", "RebatchImages"},
+        {"inputs", {{"images", json::array({"1", 0})}, {"batch_size", 1}}}}},
+      {"3",
+       {{"class_type", "TestSleep"},
+        {"inputs", {{"value", json::array({"2", 0})}, {"seconds", 1.0}}}}}};
+  auto start = std::chrono::steady_clock::now();
+  auto report = f.run(prompt, {"3"});
+  auto elapsed = seconds_since(start);
+
+  CAPTURE(report.detail.dump());
+  CHECK(report.outcome == actors::fragment_outcome::success);
+  CHECK(elapsed >= 0.24);
+  CHECK(elapsed < 0.625);
+}
+
 TEST_CASE("TestSyncError fails with the full execution_error detail") {
   testing_fixture f{10.0};
   json prompt = {{"0", {{"class_type", "StubInt"}, {"inputs", {{"value", 7}}}}},
@@ -229,6 +252,25 @@ TEST_CASE("an error while async nodes run ends the fragment once they returned")
 
   CHECK(report.outcome == actors::fragment_outcome::error);
   CHECK(report.detail["node_id"] == "2");
+  CHECK(std::holds_alternative<actors::fragment_ended>(f.recorded().back().body));
+}
+
+TEST_CASE("async nodes still running when the fragment fails stop early") {
+  testing_fixture f{1.0};
+  json prompt = {{"0", {{"class_type", "StubInt"}, {"inputs", {{"value", 1}}}}},
+                 {"1", waiting_node("TestSleep", "seconds", 600.0)},
+                 {"2",
+                  {{"class_type", "TestSyncError"},
+                   {"inputs", {{"value", json::array({"0", 0})}}}}}};
+  auto start = std::chrono::steady_clock::now();
+  auto report = f.run(prompt, {"1", "2"});
+  auto took = std::chrono::steady_clock::now() - start;
+
+  CHECK(report.outcome == actors::fragment_outcome::error);
+  CHECK(report.detail["node_id"] == "2");
+  // Without being told, TestSleep would hold the fragment for ten minutes.
+  CHECK(took < std::chrono::seconds{60});
+  // Nothing of node 1 follows the end of the fragment.
   CHECK(std::holds_alternative<actors::fragment_ended>(f.recorded().back().body));
 }
 

@@ -14,7 +14,7 @@ namespace drover::worker {
 /// The version of the public node API (worker/node_api/node_api.hpp). Bumped
 /// whenever a public header changes the layout or meaning of anything it
 /// declares; a worker refuses a pack built against another version.
-inline constexpr std::uint32_t node_api_version = 1;
+inline constexpr std::uint32_t node_api_version = 2;
 
 /// Sizes of the types a pack and the worker exchange, folded into one number.
 /// A pack built with another standard library or other compiler flags than
