@@ -191,9 +191,10 @@ bool content_types::is_image(std::string_view name) const {
       return std::string_view{kind} == "image";
     }
   }
-  // TODO(#3): ComfyUI remembers each answer by that same last part for the
-  // life of its process, so a name like "png" (no dot) is listed once some
-  // "x.png" was seen; drover judges every name on its own.
+  // ComfyUI also remembers each answer by that last part for the life of its
+  // process, so that a name like "png" (no dot) is listed once some "x.png"
+  // was seen. drover judges every name on its own, on purpose: a listing
+  // must not depend on what earlier requests listed.
   auto type = type_of(name);
   return type && type->substr(0, type->find('/')) == "image";
 }
