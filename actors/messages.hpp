@@ -154,7 +154,8 @@ struct queue_query {
   bool unused = false;
 };
 
-/// `GET /object_info`: the union of every worker's catalog, as JSON text.
+/// `GET /object_info`: the union of every worker's catalog, as JSON text, with
+/// the combos of the input-file loaders listing the farm's input folder.
 struct catalog_query {
   bool unused = false;
 };

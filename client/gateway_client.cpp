@@ -84,7 +84,8 @@ actors::result<http_response> http_request(const gateway_address& address,
                                            const std::string& method,
                                            const std::string& target,
                                            const std::string& body,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout,
+                                           const std::string& content_type) {
   net::io_context io;
   tcp::resolver resolver{io};
   beast::tcp_stream stream{io};
@@ -97,7 +98,7 @@ actors::result<http_response> http_request(const gateway_address& address,
   http::request<http::string_body> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, authority(address));
   if (!body.empty()) {
-    request.set(http::field::content_type, "application/json");
+    request.set(http::field::content_type, content_type);
     request.body() = body;
   }
   request.prepare_payload();

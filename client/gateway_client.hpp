@@ -32,15 +32,16 @@ struct http_response {
   std::string body;
 };
 
-/// One HTTP/1.1 request on a fresh connection; a JSON content type is sent
-/// with a non-empty body. Fails with errc::unavailable when the gateway
-/// cannot be reached or drops the connection, errc::timeout after `timeout`,
+/// One HTTP/1.1 request on a fresh connection; `content_type` is sent with a
+/// non-empty body. Fails with errc::unavailable when the gateway cannot be
+/// reached or drops the connection, errc::timeout after `timeout`,
 /// errc::protocol on an answer that is not HTTP. A non-2xx status is not a
 /// failure here.
 actors::result<http_response> http_request(
     const gateway_address& address, const std::string& method, const std::string& target,
     const std::string& body = {},
-    std::chrono::milliseconds timeout = std::chrono::seconds{60});
+    std::chrono::milliseconds timeout = std::chrono::seconds{60},
+    const std::string& content_type = "application/json");
 
 /// One WebSocket frame as the client received it.
 struct ws_frame {

@@ -13,6 +13,7 @@
 #include "coordinator/farm_status.hpp"
 #include "coordinator/finish_log.hpp"
 #include "coordinator/history_record.hpp"
+#include "coordinator/input_files.hpp"
 #include "coordinator/prompt_queue.hpp"
 #include "coordinator/prompt_store.hpp"
 #include "coordinator/python_value.hpp"
@@ -80,6 +81,7 @@ class coordinator_actor : public caf::event_based_actor {
   std::string on_queue_edit(const queue_edit& edit);
   std::string on_history_edit(const history_edit& edit);
   std::string on_interrupt(const interrupt_prompt& request);
+  std::string catalog_json();
   std::string queue_json() const;
   std::string farm_json() const;
   std::string status_json() const;
@@ -157,7 +159,7 @@ caf::behavior coordinator_actor::make_behavior() {
         flush();
         return queue_json();
       },
-      [this](const catalog_query&) { return catalog_.dump(); },
+      [this](const catalog_query&) { return catalog_json(); },
       [this](const farm_query&) { return farm_json(); },
       [this](const farm_status_query&) {
         flush();
@@ -202,6 +204,22 @@ void coordinator_actor::load() {
   }
   log_->info("coordinator started queued={} classes={} known_workers={} retry_budget={}",
              queue_.size(), catalog_.size(), known_classes_.size(), setup_.retry_budget);
+}
+
+/// The loaders' combos list the input folder as it is now: one listing per
+/// request, as ComfyUI lists it on every GET /object_info. Validation never
+/// reads them (VALIDATE_INPUTS replaces the combo check), so they stay in
+/// catalog_ until the next request.
+std::string coordinator_actor::catalog_json() {
+  if (setup_.list_inputs) {
+    auto files = setup_.list_inputs();
+    if (!files) {
+      log_->warn("input folder not listed error={}", describe(files.error()));
+    }
+    fill_input_choices(catalog_, files ? files.value() : std::vector<std::string>{},
+                       setup_.types);
+  }
+  return catalog_.dump();
 }
 
 worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {

@@ -37,6 +37,10 @@ int serve(const coordinator_options& options, prompt_store& store, result_store&
   setup.file_exists = [&files](const std::string& type, const std::string& path) {
     return files.exists(type, path);
   };
+  setup.list_inputs = [&files] {
+    return files.list("input");
+  };
+  setup.types = content_types::for_this_host();
   auto coordinator = spawn_coordinator(system, std::move(setup));
 
   auto published = system.middleman().publish(coordinator, options.listen.port,

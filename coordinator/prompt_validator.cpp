@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "actors/store_protocol.hpp"
+#include "coordinator/input_files.hpp"
 #include "coordinator/python_value.hpp"
 
 namespace drover::coordinator {
@@ -47,29 +48,6 @@ struct input_spec {
   json type;
   json extra = json::object();
 };
-
-/// Classes whose ComfyUI `VALIDATE_INPUTS` checks that a file exists.
-struct file_check {
-  const char* class_type;
-  const char* input;
-  const char* message;
-};
-
-constexpr file_check file_checks[] = {
-    {"LoadImage", "image", "Invalid image file: "},
-    {"LoadImageMask", "image", "Invalid image file: "},
-    {"LoadImageOutput", "image", "Invalid image file: "},
-    {"LoadLatent", "latent", "Invalid latent file: "},
-};
-
-const file_check* file_check_for(const std::string& class_type) {
-  for (const auto& check : file_checks) {
-    if (class_type == check.class_type) {
-      return &check;
-    }
-  }
-  return nullptr;
-}
 
 /// The specs of a class's required and optional inputs, in `input_order`
 /// when the catalog gives one (the catalog's own key order otherwise).
@@ -444,7 +422,7 @@ std::optional<py_exception> validator::process_constant(frame& f, const input_sp
   }
   value = *converted.value;
 
-  auto check = file_check_for(node(f.id)["class_type"].get<std::string>());
+  auto check = store_input_of(node(f.id)["class_type"].get<std::string>());
   if (check && spec.name == check->input) {
     return std::nullopt;  // VALIDATE_INPUTS takes this input: ComfyUI skips the checks
                           // below
@@ -515,7 +493,7 @@ std::optional<py_exception> validator::process_constant(frame& f, const input_sp
 /// exist (`folder_paths.exists_annotated_filepath`).
 std::optional<py_exception> validator::check_file(frame& f) {
   const auto class_type = node(f.id)["class_type"].get<std::string>();
-  const auto* check = file_check_for(class_type);
+  const auto* check = store_input_of(class_type);
   if (!check || !context_.file_exists) {
     return std::nullopt;
   }
@@ -553,10 +531,11 @@ std::optional<py_exception> validator::check_file(frame& f) {
   bool exists =
       actors::check_store_file(file).has_value() && context_.file_exists(type, name);
   if (!exists) {
-    f.errors.push_back(error_entry(
-        "custom_validation_failed", "Custom validation failed for node",
-        std::string{check->input} + " - " + check->message + it->get<std::string>(),
-        {{"input_name", check->input}}));
+    f.errors.push_back(error_entry("custom_validation_failed",
+                                   "Custom validation failed for node",
+                                   std::string{check->input} + " - " +
+                                       check->invalid_message + it->get<std::string>(),
+                                   {{"input_name", check->input}}));
   }
   return std::nullopt;
 }

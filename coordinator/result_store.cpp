@@ -1,5 +1,6 @@
 #include "coordinator/result_store.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +66,18 @@ std::string pack_header(const reply& r) {
     actors::pack_string(out, r.message);
   }
   return std::string{buffer.data(), buffer.size()};
+}
+
+/// The hidden name a file is written under before it is renamed into place.
+std::string partial_name(const std::string& filename, std::uint64_t salt) {
+  return "." + filename + ".tmp-" + std::to_string(salt);
+}
+
+bool is_partial(const std::string& name) {
+  auto mark = name.rfind(".tmp-");
+  return name.size() > 1 && name[0] == '.' && mark != std::string::npos &&
+         mark + 5 < name.size() &&
+         name.find_first_not_of("0123456789", mark + 5) == std::string::npos;
 }
 
 }  // namespace
@@ -145,6 +158,28 @@ void result_store::stop() {
 bool result_store::exists(const std::string& type, const std::string& path) const {
   std::error_code ec;
   return fs::is_regular_file(state_->root / type / path, ec);
+}
+
+result<std::vector<std::string>> result_store::list(const std::string& type) const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  auto folder = state_->root / type;
+  if (!fs::exists(folder, ec)) {
+    return names;
+  }
+  fs::directory_iterator it{folder, ec};
+  for (; !ec && it != fs::directory_iterator{}; it.increment(ec)) {
+    std::error_code kind_ec;
+    auto name = it->path().filename().string();
+    if (it->is_regular_file(kind_ec) && !is_partial(name)) {
+      names.push_back(std::move(name));
+    }
+  }
+  if (ec) {
+    return fail(errc::io_failure, "cannot list " + type + ": " + ec.message());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 /// The poll loop: wakes every 100 ms to notice `stop`.
@@ -285,8 +320,7 @@ result<void> result_store::state::put(const actors::store_file& file,
     return fail(errc::io_failure, "cannot create folder: " + ec.message());
   }
   counters.before_write(target.parent_path());
-  auto temp =
-      target.parent_path() / ("." + file.filename + ".tmp-" + std::to_string(random()));
+  auto temp = target.parent_path() / partial_name(file.filename, random());
   {
     std::ofstream out{temp, std::ios::binary | std::ios::trunc};
     out.write(body.data<char>(), static_cast<std::streamsize>(body.size()));

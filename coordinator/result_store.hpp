@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/result.hpp"
 
@@ -32,6 +33,11 @@ class result_store {
   /// Whether `<root>/<type>/<path>` is a file. `path` must already have passed
   /// the store's name checks. Thread-safe.
   bool exists(const std::string& type, const std::string& path) const;
+
+  /// The names of the regular files (or links to them) directly in the
+  /// `type` folder, sorted bytewise; files the store is still writing are
+  /// left out. A folder nothing was stored in yet is empty. Thread-safe.
+  actors::result<std::vector<std::string>> list(const std::string& type) const;
 
   void stop();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "coordinator/input_files.hpp"
 #include "coordinator/prompt_signature.hpp"
 
 namespace drover::coordinator {
@@ -78,7 +79,13 @@ json* combo_list(json& spec) {
   return const_cast<json*>(combo_list(std::as_const(spec)));
 }
 
-bool from_store(const json& spec) {
+/// Whether the choices of `input` are files of the farm's result store,
+/// which every worker reads alike.
+bool from_store(const std::string& class_type, const std::string& input,
+                const json& spec) {
+  if (const auto* loader = store_input_of(class_type); loader && input == loader->input) {
+    return true;
+  }
   return spec.size() > 1 && spec[1].is_object() &&
          spec[1].value("image_upload", false) == true;
 }
@@ -101,7 +108,7 @@ combo_choices choices_of(const json& catalog) {
       }
       for (const auto& [name, spec] : specs.items()) {
         const auto* list = combo_list(spec);
-        if (list == nullptr || from_store(spec)) {
+        if (list == nullptr || from_store(class_type, name, spec)) {
           continue;
         }
         auto& allowed = out[class_type][name];

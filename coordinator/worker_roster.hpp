@@ -39,8 +39,8 @@ prompt_needs needs_of(const json& prompt);
 
 /// The choices each combo input of a catalog offers, by class then input: a
 /// loader's list is the files that worker has. Inputs whose files come from
-/// the farm's result store (`image_upload`) are left out: every worker has
-/// those.
+/// the farm's result store (`image_upload`, and the loaders of
+/// input_files.hpp) are left out: every worker has those.
 using combo_choices =
     std::unordered_map<std::string,
                        std::unordered_map<std::string, std::unordered_set<std::string>>>;

@@ -336,8 +336,9 @@ actors::result<void> register_latent_nodes(node_registry& registry) {
       .hidden("extra_pnginfo", "EXTRA_PNGINFO");
   save.output_node = true;
 
-  // ComfyUI lists the input folder's .latent files here.
-  // TODO(#3): list the farm's input files; until then validation refuses any name.
+  // The choices are the farm's .latent input files, which the coordinator
+  // lists in GET /object_info and checks in validation
+  // (coordinator/input_files.hpp).
   auto load = latent_class("LoadLatent", "LoadLatent", "_for_testing", load_latent);
   load.required("latent", json::array()).output("LATENT");
 

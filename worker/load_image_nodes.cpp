@@ -157,9 +157,8 @@ node_definition load_image_definition() {
   d.class_type = "LoadImage";
   d.display_name = "Load Image";
   d.category = "image";
-  // The choices are the farm's uploaded inputs, which a worker does not list;
-  // the coordinator checks that the file exists (prompt_validator).
-  // TODO(#3): list the input folder's images in GET /object_info.
+  // The choices are the farm's input files, which the coordinator lists in
+  // GET /object_info and checks in validation (coordinator/input_files.hpp).
   d.required("image", json::array(), {{"image_upload", true}})
       .output("IMAGE")
       .output("MASK");

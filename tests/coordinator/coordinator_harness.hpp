@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,12 +53,21 @@ struct farm {
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
 
-  explicit farm(std::uint32_t retry_budget = 3) {
+  /// A coordinator whose file probes see no files unless `setup_files` hands
+  /// it some.
+  explicit farm(std::uint32_t retry_budget = 3,
+                std::function<void(coordinator_setup&)> setup_files = {}) {
     store = std::move(prompt_store::open(dir.file("drover.sqlite3")).value());
     actors::configure_actor_system(cfg);
     system = std::make_unique<caf::actor_system>(cfg);
-    coordinator_setup setup{store.get(), "coord-1", 4242, {}};
+    coordinator_setup setup;
+    setup.store = store.get();
+    setup.coordinator_id = "coord-1";
+    setup.store_port = 4242;
     setup.retry_budget = retry_budget;
+    if (setup_files) {
+      setup_files(setup);
+    }
     coordinator = spawn_coordinator(*system, std::move(setup));
   }
   ~farm() {

@@ -1,6 +1,7 @@
 // Placement, retry budgets and idempotent submission of the coordinator
 // actor (docs/actors.md §4), with scripted workers and a real SQLite store.
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -312,6 +313,50 @@ TEST_CASE("a prompt goes only to a worker that has the file it loads") {
   auto details = body["error"]["details"].get<std::string>();
   CHECK(details.find("w1 lacks ModelLoader.image=b.safetensors") != std::string::npos);
   CHECK(details.find("w2 lacks ModelLoader.image=a.safetensors") != std::string::npos);
+}
+
+TEST_CASE("a LoadLatent prompt goes to any worker: its file is in the farm's store") {
+  std::vector<std::string> inputs = {"a.png", "kept.latent"};
+  int listings = 0;
+  farm f{3, [&](coordinator_setup& setup) {
+           setup.file_exists = [&](const std::string& type, const std::string& path) {
+             return type == "input" && std::count(inputs.begin(), inputs.end(), path) > 0;
+           };
+           setup.list_inputs = [&]() -> actors::result<std::vector<std::string>> {
+             ++listings;
+             return inputs;
+           };
+         }};
+  caf::scoped_actor gateway{*f.system};
+  caf::scoped_actor worker{*f.system};
+  // The worker announces ComfyUI's catalog, whose LoadLatent lists no file.
+  f.join_worker(worker, "w1", catalog_of({"LoadLatent", "SaveLatent", "LoadImage"}));
+
+  // Each catalog query lists the input folder once, as it is then.
+  auto catalog = f.ask(gateway, catalog_query{});
+  CHECK(listings == 1);
+  CHECK(catalog["LoadLatent"]["input"]["required"]["latent"][0] ==
+        json::array({"kept.latent"}));
+  CHECK(catalog["LoadImage"]["input"]["required"]["image"][0] == json::array({"a.png"}));
+  inputs.push_back("later.latent");
+  catalog = f.ask(gateway, catalog_query{});
+  CHECK(listings == 2);
+  CHECK(catalog["LoadLatent"]["input"]["required"]["latent"][0] ==
+        json::array({"kept.latent", "later.latent"}));
+
+  const char* latent_prompt = R"({
+    "1": {"class_type": "LoadLatent", "inputs": {"latent": "kept.latent"}},
+    "2": {"class_type": "SaveLatent",
+          "inputs": {"samples": ["1", 0], "filename_prefix": "again"}}})";
+  REQUIRE(f.submit(gateway, "latent", latent_prompt).accepted);
+  CHECK(next_run(worker).prompt_id == "latent");
+
+  auto missing = json::parse(latent_prompt);
+  missing["1"]["inputs"]["latent"] = "gone.latent";
+  auto refused = f.submit(gateway, "gone", missing.dump());
+  CHECK_FALSE(refused.accepted);
+  CHECK(json::parse(refused.rejection_json)["error"]["type"] ==
+        "prompt_outputs_failed_validation");
 }
 
 TEST_CASE("a worker's updates keep its free memory current in the farm status") {

@@ -1,5 +1,6 @@
 #include "coordinator/prompt_validator.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -235,6 +236,44 @@ TEST_CASE("a LoadImage whose file is missing fails custom validation") {
   prompt["1"]["inputs"]["image"] = "../../etc/passwd";
   CHECK_FALSE(validate_prompt(prompt, context, std::nullopt));
   CHECK(asked.size() == 2);
+}
+
+TEST_CASE("a LoadLatent accepts an existing latent file and refuses a missing one") {
+  static const json catalog = load_catalog();
+  json prompt = json::parse(R"({
+    "1": {"class_type": "LoadLatent", "inputs": {"latent": "missing.latent"}},
+    "2": {"class_type": "SaveLatent",
+          "inputs": {"samples": ["1", 0], "filename_prefix": "latents/again"}}})");
+  std::vector<std::string> present = {"input:kept.latent", "output:latents/a.latent"};
+  validation_context context;
+  context.catalog = &catalog;
+  context.file_exists = [&](const std::string& type, const std::string& path) {
+    return std::count(present.begin(), present.end(), type + ":" + path) > 0;
+  };
+
+  // ComfyUI's answer: VALIDATE_INPUTS returned "Invalid latent file: …".
+  auto missing = validate_prompt(prompt, context, std::nullopt);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().type == "prompt_outputs_failed_validation");
+  CHECK(missing.error().message == "Prompt outputs failed validation");
+  // The top-level details list the output node's own reasons only: none here.
+  CHECK(missing.error().details == "");
+  CHECK(plain(missing.error().node_errors) == nlohmann::json::parse(R"({
+    "1": {"errors": [{"type": "custom_validation_failed",
+                      "message": "Custom validation failed for node",
+                      "details": "latent - Invalid latent file: missing.latent",
+                      "extra_info": {"input_name": "latent"}}],
+          "dependent_outputs": ["2"], "class_type": "LoadLatent"}})"));
+
+  // The combo is not checked: the file's existence is.
+  prompt["1"]["inputs"]["latent"] = "kept.latent";
+  CHECK(validate_prompt(prompt, context, std::nullopt));
+  prompt["1"]["inputs"]["latent"] = "latents/a.latent [output]";
+  CHECK(validate_prompt(prompt, context, std::nullopt));
+  prompt["1"]["inputs"]["latent"] = "latents/a.latent";
+  CHECK_FALSE(validate_prompt(prompt, context, std::nullopt));
+  prompt["1"]["inputs"]["latent"] = "../kept.latent";
+  CHECK_FALSE(validate_prompt(prompt, context, std::nullopt));
 }
 
 TEST_CASE("hostile prompt shapes are refused without a crash") {

@@ -111,6 +111,30 @@ TEST_CASE("a put file comes back from get, in nested folders") {
   CHECK(missing.error().code == actors::errc::not_found);
 }
 
+TEST_CASE("the input folder lists its top-level files, sorted, as ComfyUI lists it") {
+  served_store s;
+  CHECK(s.store->list("input").value().empty());  // nothing uploaded yet
+
+  auto client = s.client();
+  for (const char* name : {"b.png", "a.png", ".hidden.png", "notes.txt", "Z.latent"}) {
+    REQUIRE(client.put({"input", "", name}, "x"));
+  }
+  REQUIRE(client.put({"input", "sub", "deep.png"}, "x"));
+  REQUIRE(client.put({"output", "", "elsewhere.png"}, "x"));
+  const fs::path input = fs::path{s.root()} / "input";
+  fs::create_directories(input / "folder.png");
+  fs::create_symlink(input / "a.png", input / "link.png");
+  fs::create_symlink(input / "gone.png", input / "dangling.png");
+  // A file the store is still writing is not offered; a look-alike name is.
+  write_file(input / ".c.png.tmp-123", "x");
+  write_file(input / ".c.png.tmp-", "x");
+
+  CHECK(s.store->list("input").value() ==
+        std::vector<std::string>{".c.png.tmp-", ".hidden.png", "Z.latent", "a.png",
+                                 "b.png", "link.png", "notes.txt"});
+  CHECK(s.store->list("output").value() == std::vector<std::string>{"elsewhere.png"});
+}
+
 TEST_CASE("hostile names are refused and nothing is written") {
   served_store s;
   auto client = s.client();

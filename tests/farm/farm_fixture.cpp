@@ -68,6 +68,23 @@ http_response farm_fixture::post(const std::string& target, const std::string& b
   return std::move(response.value());
 }
 
+http_response farm_fixture::upload(const std::string& filename, const std::string& bytes,
+                                   const std::string& subfolder) {
+  const std::string boundary = "----droverFarmUpload";
+  std::string body = "--" + boundary +
+                     "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" +
+                     filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+                     bytes + "\r\n";
+  body += "--" + boundary +
+          "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\n" + subfolder +
+          "\r\n--" + boundary + "--\r\n";
+  auto response = client::http_request(address(), "POST", "/upload/image", body,
+                                       std::chrono::seconds{60},
+                                       "multipart/form-data; boundary=" + boundary);
+  REQUIRE_MESSAGE(response.has_value(), actors::describe(response.error()));
+  return std::move(response.value());
+}
+
 json farm_fixture::post_json(const std::string& target, const json& body,
                              int expected_status) {
   auto response = post(target, body.dump());

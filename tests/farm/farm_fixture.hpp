@@ -39,6 +39,10 @@ class farm_fixture {
   /// HTTP requests to the gateway; a transport failure fails the test.
   http_response get(const std::string& target);
   http_response post(const std::string& target, const std::string& body);
+  /// POSTs `bytes` to /upload/image as a client's file named `filename`,
+  /// into `subfolder` of the input folder.
+  http_response upload(const std::string& filename, const std::string& bytes,
+                       const std::string& subfolder = "");
   /// POSTs `body` and parses the JSON answer; fails the test on a non-JSON answer.
   json post_json(const std::string& target, const json& body, int expected_status);
 
