@@ -62,15 +62,14 @@ png_parts split_png(std::string_view png) {
 }
 
 std::string frame_control(std::uint32_t sequence, const pixels8& image,
-                          std::uint32_t delay_ms) {
+                          std::uint64_t delay_ms) {
   std::string fctl;
   put_u32(fctl, sequence);
   put_u32(fctl, image.width);
   put_u32(fctl, image.height);
   put_u32(fctl, 0);  // x offset
   put_u32(fctl, 0);  // y offset
-  // TODO(#3): Pillow fails on delays over 65535 ms (fps under about 0.016).
-  put_u16(fctl, std::min<std::uint32_t>(delay_ms, 0xFFFF));
+  put_u16(fctl, static_cast<std::uint32_t>(delay_ms));
   put_u16(fctl, 1000);
   fctl += '\0';  // dispose: none
   fctl += '\0';  // blend: source
@@ -85,7 +84,12 @@ actors::result<std::string> encode_apng(const std::vector<apng_frame>& frames,
   if (frames.empty()) {
     return actors::fail(actors::errc::invalid_input, "an animation needs a frame");
   }
-  std::vector<apng_frame> merged;
+  // A merged frame's delay is the sum of its frames', so it may outgrow theirs.
+  struct merged_frame {
+    const pixels8& image;
+    std::uint64_t delay_ms;
+  };
+  std::vector<merged_frame> merged;
   for (const auto& f : frames) {
     const auto& first = frames.front().image;
     if (f.image.width != first.width || f.image.height != first.height ||
@@ -96,7 +100,15 @@ actors::result<std::string> encode_apng(const std::vector<apng_frame>& frames,
     if (!merged.empty() && merged.back().image.data == f.image.data) {
       merged.back().delay_ms += f.delay_ms;
     } else {
-      merged.push_back(f);
+      merged.push_back({f.image, f.delay_ms});
+    }
+  }
+
+  // Pillow packs each delay into fcTL's 16-bit numerator with struct.pack,
+  // which raises before it writes a frame; a single frame has no fcTL.
+  for (const auto& f : merged) {
+    if (merged.size() > 1 && f.delay_ms > 0xFFFF) {
+      return actors::fail(actors::errc::invalid_input, apng_delay_overflow_message);
     }
   }
 

@@ -7,8 +7,12 @@
 namespace drover::worker {
 
 /// Registers the native node pack: the ComfyUI core classes drover runs
-/// (image_nodes, save_nodes). Fails when a class is already registered.
-/// TODO(#3): masks, latents, primitives, strings and the testing nodes.
+/// natively (images and their transforms, compositing, noise and
+/// post-processing; saving and loading images, animated PNG included; masks;
+/// primitives and PreviewAny; strings; batches; latents). The testing nodes
+/// are a separate pack (`register_testing_nodes`) that only a worker started
+/// with `--enable-testing-nodes` adds. Fails when a class is already
+/// registered.
 actors::result<void> register_core_nodes(node_registry& registry);
 
 /// The native node pack as a pack descriptor, so that the worker installs it

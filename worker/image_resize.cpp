@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "worker/image_bislerp.hpp"
 #include "worker/image_lanczos.hpp"
 #include "worker/image_row_kernels.hpp"
 
@@ -248,12 +249,13 @@ actors::result<tensor_ptr> resize_image(const tensor& image, std::int64_t width,
   if (win.width <= 0 || win.height <= 0) {
     return actors::fail(actors::errc::invalid_input, "crop leaves an empty image");
   }
-  if (method == "lanczos" && win.width == in_w && win.height == in_h) {
-    return lanczos_resize(image, width, height);
-  }
-  if (method == "lanczos") {
+  if (method == "lanczos" || method == "bislerp") {
+    const auto resize = method == "lanczos" ? lanczos_resize : bislerp_resize;
+    if (win.width == in_w && win.height == in_h) {
+      return resize(image, width, height);
+    }
     DROVER_TRY(cropped, crop_image(image, win));
-    return lanczos_resize(*cropped, width, height);
+    return resize(*cropped, width, height);
   }
   DROVER_TRY(along_x, find_method(method, win.width, width));
   DROVER_TRY(along_y, find_method(method, win.height, height));

@@ -142,11 +142,6 @@ actors::result<std::shared_ptr<tensor>> transpose(const tensor& t,
 /// comfy.utils.common_upscale of latent samples to `width` x `height`.
 node_outcome upscale_samples(const latent& in, std::int64_t width, std::int64_t height,
                              const std::string& method, const std::string& crop) {
-  if (method == "bislerp") {
-    // TODO(#3): bislerp (spherical interpolation along channels) is not native yet.
-    return node_failure{"NotImplementedError",
-                        "drover does not implement the bislerp upscale method yet"};
-  }
   if (width < 1 || height < 1) {
     return node_failure{"ValueError", "upscaled latent would be empty"};
   }

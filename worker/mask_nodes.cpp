@@ -239,22 +239,20 @@ node_outcome join_image_with_alpha(node_call& call) {
   DROVER_TRY(alpha, mask_input(call, "alpha"));
   const auto h = image->dim(1), w = image->dim(2), c = image->dim(3);
   const auto batch = std::min(image->dim(0), alpha.batch);
-  if (c < 3) {
-    // TODO(#3): torch.cat's exact message for images of fewer than 3 channels.
-    return node_failure{"RuntimeError", "image must have at least 3 channels, got " +
-                                            image->shape_string()};
-  }
+  // ComfyUI keeps the first three channels (all of them when there are fewer)
+  // and appends the alpha after them.
+  const auto kept = std::min<std::int64_t>(c, 3);
 
   // resize_mask: a bilinear interpolate of the [-1, H, W] mask to the image size.
   DROVER_TRY(as_image, tensor::allocate({alpha.batch, alpha.height, alpha.width, 1}));
   std::copy(alpha.t->data(), alpha.t->data() + alpha.t->size(), as_image->data());
   DROVER_TRY(resized, resize_image(*as_image, w, h, "bilinear", "disabled"));
 
-  DROVER_TRY(out, tensor::allocate({batch, h, w, 4}));
+  DROVER_TRY(out, tensor::allocate({batch, h, w, kept + 1}));
   for (std::int64_t p = 0; p < batch * h * w; ++p) {
-    float* dst = out->data() + p * 4;
-    std::copy_n(image->data() + p * c, 3, dst);
-    dst[3] = 1.0f - resized->data()[p];
+    float* dst = out->data() + p * (kept + 1);
+    std::copy_n(image->data() + p * c, kept, dst);
+    dst[kept] = 1.0f - resized->data()[p];
   }
   return one(std::move(out));
 }
@@ -262,14 +260,12 @@ node_outcome join_image_with_alpha(node_call& call) {
 node_outcome split_image_with_alpha(node_call& call) {
   DROVER_TRY(image, image_input(call, "image"));
   const auto b = image->dim(0), h = image->dim(1), w = image->dim(2), c = image->dim(3);
-  if (c < 3) {
-    return node_failure{"RuntimeError", "image must have at least 3 channels, got " +
-                                            image->shape_string()};
-  }
-  DROVER_TRY(rgb, tensor::allocate({b, h, w, 3}));
+  // As a `[:, :, :3]` slice: an image of fewer channels keeps them all.
+  const auto kept = std::min<std::int64_t>(c, 3);
+  DROVER_TRY(rgb, tensor::allocate({b, h, w, kept}));
   DROVER_TRY(mask, tensor::allocate({b, h, w}));
   for (std::int64_t p = 0; p < b * h * w; ++p) {
-    std::copy_n(image->data() + p * c, 3, rgb->data() + p * 3);
+    std::copy_n(image->data() + p * c, kept, rgb->data() + p * kept);
     mask->data()[p] = c > 3 ? 1.0f - image->data()[p * c + 3] : 0.0f;
   }
   return node_result{{tensor_ptr{std::move(rgb)}, tensor_ptr{std::move(mask)}}, nullptr};

@@ -6,6 +6,7 @@
 #include "worker/comfy_v3.hpp"
 #include "worker/node_call.hpp"
 #include "worker/python_json.hpp"
+#include "worker/tensor_str.hpp"
 
 namespace drover::worker {
 
@@ -24,7 +25,23 @@ node_function pass_through(bool (json::*is_kind)() const noexcept, std::string k
   };
 }
 
-/// Python's `str()` of a value, as PreviewAny shows it.
+/// `repr()` of a LATENT dictionary, which ComfyUI's json.dumps cannot write.
+/// TODO(#3): drover's latent keeps no key order; this is the order of the
+/// core nodes that make them (samples, then noise_mask, then batch_index).
+std::string latent_repr(const latent& l) {
+  std::string out = "{'samples': " + tensor_str(*l.samples);
+  if (l.noise_mask) {
+    out += ", 'noise_mask': " + tensor_str(*l.noise_mask);
+  }
+  if (!l.batch_index.empty()) {
+    out += ", 'batch_index': " + python_json_dumps(json(l.batch_index));
+  }
+  return out + "}";
+}
+
+/// The text PreviewAny shows: a string as it is, a number or boolean as
+/// Python's str(), a list or dict as json.dumps(indent=4), and what JSON
+/// cannot hold (tensors, latents) as Python's str().
 std::string preview_text(const node_value& value) {
   if (const auto* j = std::get_if<json>(&value)) {
     if (j->is_string()) {
@@ -36,11 +53,15 @@ std::string preview_text(const node_value& value) {
     if (j->is_null()) {
       return "None";
     }
-    // Numbers print as Python's repr; containers as json.dumps.
-    // TODO(#3): ComfyUI dumps lists and dicts with indent=4.
-    return python_json_dumps(*j);
+    return python_json_dumps(*j, 4);
   }
-  // TODO(#3): ComfyUI shows str(tensor) with its values; drover shows the shape.
+  if (const auto* t = std::get_if<tensor_ptr>(&value); t != nullptr && *t) {
+    return tensor_str(**t);
+  }
+  if (const auto* l = std::get_if<latent_ptr>(&value);
+      l != nullptr && *l && (*l)->samples) {
+    return latent_repr(**l);
+  }
   return describe_value(value);
 }
 

@@ -1,8 +1,12 @@
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 
 #include <doctest/doctest.h>
 
 #include "native_node_runner.hpp"
+#include "worker/image_resize.hpp"
 #include "worker/safetensors.hpp"
 
 namespace drover::worker {
@@ -98,11 +102,86 @@ TEST_CASE("LatentUpscaleBy rounds the scaled size and interpolates per channel")
   // Per row, 2 → 4 bilinear: [p, .75p + .25q, .25p + .75q, q].
   check_close({l->samples->data(), l->samples->data() + 4}, {0, .1f, .3f, .4f});
   check_close({l->samples->data() + 24, l->samples->data() + 28}, {.8f, .85f, .95f, 1});
+}
 
-  auto bislerp = r.run("LatentUpscaleBy", {{"samples", latent_ptr{in}},
-                                           {"upscale_method", json("bislerp")},
-                                           {"scale_by", json(2.0)}});
-  CHECK(!bislerp.has_value());
+/// comfy.utils.bislerp runs, recorded from ComfyUI's own function under torch
+/// 1.13 by tests/data/torch-1.13/record_bislerp.py.
+json bislerp_cases() {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/torch-1.13/bislerp.json"};
+  REQUIRE(in.good());
+  return json::parse(in)["cases"];
+}
+
+/// `got` equals `want` to float32 rounding: drover's sums, sin and acos may
+/// round differently from torch's vectorised kernels.
+void check_near(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(got[i] - want[i]) <= 2e-6f * std::max(1.0f, std::abs(want[i])));
+  }
+}
+
+TEST_CASE("LatentUpscale's bislerp equals comfy.utils.bislerp on recorded latents") {
+  native_node_runner r;
+  const auto cases = bislerp_cases();
+  REQUIRE(cases.size() == 4);
+  for (const auto& c : cases) {
+    const auto shape = c["shape"].get<std::vector<std::int64_t>>();
+    const auto width = c["width"].get<std::int64_t>();
+    const auto height = c["height"].get<std::int64_t>();
+    CAPTURE(width);
+    CAPTURE(height);
+    auto in = std::make_shared<latent>(
+        latent{tensor_of(shape, c["samples"].get<std::vector<float>>()), {}, nullptr});
+
+    // LatentUpscale's 64-pixel floor keeps the tiny sizes out of its reach, so
+    // the cases that scale both axes by one factor go through LatentUpscaleBy.
+    const auto h = static_cast<double>(shape[2]), w = static_cast<double>(shape[3]);
+    if (width / w != height / h) {
+      continue;
+    }
+    auto l = latent_output(r.run("LatentUpscaleBy", {{"samples", latent_ptr{in}},
+                                                     {"upscale_method", json("bislerp")},
+                                                     {"scale_by", json(width / w)}}));
+    CHECK(l->samples->shape() == c["out_shape"].get<std::vector<std::int64_t>>());
+    check_near(values_of(l->samples), c["out"].get<std::vector<float>>());
+  }
+}
+
+TEST_CASE("bislerp through resize_image matches every recorded size") {
+  // resize_image works on [B, H, W, C]; the recording is [B, C, H, W].
+  for (const auto& c : bislerp_cases()) {
+    const auto shape = c["shape"].get<std::vector<std::int64_t>>();
+    const auto b = shape[0], ch = shape[1], h = shape[2], w = shape[3];
+    const auto width = c["width"].get<std::int64_t>();
+    const auto height = c["height"].get<std::int64_t>();
+    CAPTURE(width);
+    CAPTURE(height);
+    const auto planar = c["samples"].get<std::vector<float>>();
+    std::vector<float> packed(planar.size());
+    for (std::int64_t n = 0; n < b; ++n) {
+      for (std::int64_t k = 0; k < ch; ++k) {
+        for (std::int64_t p = 0; p < h * w; ++p) {
+          packed[(n * h * w + p) * ch + k] = planar[(n * ch + k) * h * w + p];
+        }
+      }
+    }
+    auto out = resize_image(*tensor_of({b, h, w, ch}, packed), width, height, "bislerp",
+                            "disabled");
+    REQUIRE(out.has_value());
+    const auto want = c["out"].get<std::vector<float>>();
+    std::vector<float> got(want.size());
+    for (std::int64_t n = 0; n < b; ++n) {
+      for (std::int64_t k = 0; k < ch; ++k) {
+        for (std::int64_t p = 0; p < height * width; ++p) {
+          got[(n * ch + k) * height * width + p] =
+              out.value()->data()[(n * height * width + p) * ch + k];
+        }
+      }
+    }
+    check_near(got, want);
+  }
 }
 
 TEST_CASE("SaveLatent writes a .latent safetensors file that LoadLatent reads back") {

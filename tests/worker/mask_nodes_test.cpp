@@ -187,6 +187,36 @@ TEST_CASE("SplitImageWithAlpha of an RGB image gives an all-zero mask") {
   check_close(values_of(mask), {0});
 }
 
+TEST_CASE(
+    "JoinImageWithAlpha and SplitImageWithAlpha keep every channel of an image of "
+    "fewer than three") {
+  // Recorded from ComfyUI's code under torch 1.13: torch.cat of a [H, W, c]
+  // slice and the alpha succeeds for c < 3, giving c + 1 channels.
+  native_node_runner r;
+  auto alpha = tensor_of({1, 2, 2}, {.25f, .5f, .75f, 1});
+  auto gray = tensor_of({2, 2, 2, 1}, {0, .1f, .2f, .3f, .4f, .5f, .6f, .7f});
+  auto joined =
+      tensor_output(r.run("JoinImageWithAlpha", {{"image", gray}, {"alpha", alpha}}));
+  CHECK(joined->shape() == std::vector<std::int64_t>{1, 2, 2, 2});
+  check_close(values_of(joined), {0, .75f, .1f, .5f, .2f, .25f, .3f, 0});
+
+  std::vector<float> v(16);
+  for (int i = 0; i < 16; ++i) {
+    v[i] = static_cast<float>(i) / 10;
+  }
+  auto two = tensor_of({2, 2, 2, 2}, v);
+  auto joined_two =
+      tensor_output(r.run("JoinImageWithAlpha", {{"image", two}, {"alpha", alpha}}));
+  CHECK(joined_two->shape() == std::vector<std::int64_t>{1, 2, 2, 3});
+  check_close(values_of(joined_two),
+              {0, .1f, .75f, .2f, .3f, .5f, .4f, .5f, .25f, .6f, .7f, 0});
+
+  auto split = r.run("SplitImageWithAlpha", {{"image", two}});
+  CHECK(tensor_output(split, 0)->shape() == std::vector<std::int64_t>{2, 2, 2, 2});
+  check_close(values_of(tensor_output(split, 0)), v);
+  check_close(values_of(tensor_output(split, 1)), std::vector<float>(8, 0.0f));
+}
+
 TEST_CASE("JoinImageWithAlpha resizes the mask bilinearly to the image") {
   native_node_runner r;
   auto image = tensor_of({1, 1, 4, 3}, std::vector<float>(12, 0.5f));

@@ -38,6 +38,18 @@ refused_node_pack only_refusal(const node_pack_report& report) {
   return report.refused.front();
 }
 
+TEST_CASE("the core pack holds a class of every native node family and no testing node") {
+  core_registry core;
+  for (const char* name :
+       {"EmptyImage", "ImageBlur", "ImageFlip", "ImagePadForOutpaint", "ImageAddNoise",
+        "SaveImage", "SolidMask", "PrimitiveInt", "PreviewAny", "StringConcatenate",
+        "ImageBatch", "LatentUpscale", "SaveAnimatedPNG", "LoadImage"}) {
+    CAPTURE(name);
+    CHECK(core.registry.find(name) != nullptr);
+  }
+  CHECK(core.registry.find("TestSleep") == nullptr);
+}
+
 TEST_CASE("the example pack loads and its class joins the worker's catalog") {
   core_registry worker;
   pack_folder folder;

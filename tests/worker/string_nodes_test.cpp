@@ -154,5 +154,35 @@ TEST_CASE("PreviewAny shows its source as Python's str in the ui text") {
   }
 }
 
+/// The one ui text of a PreviewAny run on `source`.
+std::string preview_of(native_node_runner& r, node_value source) {
+  auto out = r.run("PreviewAny", {{"source", std::move(source)}});
+  REQUIRE(out.has_value());
+  return out.value().ui["text"].at(0).get<std::string>();
+}
+
+TEST_CASE("PreviewAny dumps lists and dicts as json.dumps with indent=4") {
+  // Recorded from Python's json.dumps(value, indent=4).
+  native_node_runner r;
+  CHECK(preview_of(r, json::parse(R"([1, [2, 3], {"a": "é", "b": []}, {}])")) ==
+        "[\n    1,\n    [\n        2,\n        3\n    ],\n    {\n        \"a\": "
+        "\"\\u00e9\",\n        \"b\": []\n    },\n    {}\n]");
+  CHECK(preview_of(r, json::parse(R"({"k": [0.5, true, null]})")) ==
+        "{\n    \"k\": [\n        0.5,\n        true,\n        null\n    ]\n}");
+}
+
+TEST_CASE("PreviewAny shows a tensor and a latent as Python's str() of them") {
+  // Recorded from torch 1.13: str(tensor) and str() of a LATENT dict.
+  native_node_runner r;
+  CHECK(preview_of(r, testing::tensor_of({1, 1, 2}, {0.25f, 1})) ==
+        "tensor([[[0.2500, 1.0000]]])");
+  auto l = std::make_shared<latent>();
+  l->samples = testing::tensor_of({1, 4, 1, 1}, {0, 0, 0, 0});
+  l->batch_index = {2, 3};
+  CHECK(preview_of(r, latent_ptr{l}) ==
+        "{'samples': tensor([[[[0.]],\n\n         [[0.]],\n\n         [[0.]],\n\n"
+        "         [[0.]]]]), 'batch_index': [2, 3]}");
+}
+
 }  // namespace
 }  // namespace drover::worker
