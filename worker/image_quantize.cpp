@@ -20,7 +20,6 @@ constexpr std::uint32_t max_distinct_colors = 65536;
 /// zero, then the low byte of the int32, so out-of-range values wrap; values
 /// past int32 (and NaN) become INT32_MIN, whose low byte is 0. Images in
 /// ComfyUI's 0..1 range only ever truncate.
-/// TODO(#3): check the wrap and NaN cases against a recorded torch run.
 std::uint8_t torch_byte(float v) {
   const float scaled = v * 255.0f;
   if (!(std::fabs(scaled) < 2147483648.0f)) {

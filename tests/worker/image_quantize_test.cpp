@@ -146,10 +146,15 @@ TEST_CASE("each image of an ImageQuantize batch gets its own palette") {
 }
 
 TEST_CASE("ImageQuantize casts out-of-range values to bytes as torch does") {
-  // 1.5 * 255 = 382.5 -> 382 -> 126; -0.2 * 255 = -51 -> 205; NaN -> 0.
+  // Recorded with Debian's torch 1.13 on x86-64:
+  // (torch.tensor([1.5, -0.2, nan, 300.0, 1e10]) * 255).to(torch.uint8)
+  // gives [126, 205, 0, 212, 0].
   native_node_runner r;
-  const std::pair<float, int> cases[] = {
-      {1.5f, 126}, {-0.2f, 205}, {std::numeric_limits<float>::quiet_NaN(), 0}};
+  const std::pair<float, int> cases[] = {{1.5f, 126},
+                                         {-0.2f, 205},
+                                         {std::numeric_limits<float>::quiet_NaN(), 0},
+                                         {300.0f, 212},
+                                         {1e10f, 0}};
   for (const auto& c : cases) {
     const float value = c.first;
     const int byte = c.second;
