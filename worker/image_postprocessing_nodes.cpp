@@ -1,10 +1,13 @@
 #include "worker/image_postprocessing_nodes.hpp"
 
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "worker/comfy_v3.hpp"
 #include "worker/image_blend.hpp"
 #include "worker/image_filters.hpp"
+#include "worker/image_quantize.hpp"
 #include "worker/image_resize.hpp"
 #include "worker/input_options.hpp"
 #include "worker/node_call.hpp"
@@ -46,6 +49,50 @@ node_outcome blend(node_call& call) {
   DROVER_TRY(factor, call.number("blend_factor"));
   DROVER_TRY(mode, call.string("blend_mode"));
   DROVER_TRY(out, blend_images(*image1, *image2, factor, mode));
+  return node_result{{std::move(out)}, nullptr};
+}
+
+/// The error ComfyUI's ImageQuantize raises for an image that is not
+/// [B, H, W, 3]: the shape unpacking, Pillow's fromarray(mode="RGB") on the
+/// channels, or torch copying three channels back into the input's shape.
+std::optional<node_failure> quantize_shape_error(const tensor& image) {
+  if (image.rank() < 4) {
+    return node_failure{"ValueError", "not enough values to unpack (expected 4, got " +
+                                          std::to_string(image.rank()) + ")"};
+  }
+  if (image.rank() > 4) {
+    return node_failure{"ValueError", "too many values to unpack (expected 4)"};
+  }
+  const auto channels = image.dim(3);
+  if (channels == 2) {
+    return node_failure{"ValueError", "not enough image data"};
+  }
+  if (channels == 4) {
+    // torch 1.13's wording, recorded.
+    const auto sizes = std::to_string(image.dim(1)) + ", " + std::to_string(image.dim(2));
+    return node_failure{"RuntimeError",
+                        "The expanded size of the tensor (4) must match the existing "
+                        "size (3) at non-singleton dimension 2.  Target sizes: [" +
+                            sizes + ", 4].  Tensor sizes: [" + sizes + ", 3]"};
+  }
+  if (channels != 3) {
+    return node_failure{"TypeError", "Cannot handle this data type: (1, 1, " +
+                                         std::to_string(channels) + "), |u1"};
+  }
+  return std::nullopt;
+}
+
+node_outcome quantize(node_call& call) {
+  DROVER_TRY(image, call.tensor_input("image"));
+  DROVER_TRY(colors, call.integer("colors"));
+  DROVER_TRY(dither, call.string("dither"));
+  if (auto failure = quantize_shape_error(*image)) {
+    return *failure;
+  }
+  if (colors < 1 || colors > 256) {
+    return node_failure{"ValueError", "bad number of colors"};
+  }
+  DROVER_TRY(out, quantize_image(*image, static_cast<int>(colors), dither));
   return node_result{{std::move(out)}, nullptr};
 }
 
@@ -122,6 +169,19 @@ node_definition blend_definition() {
   return d;
 }
 
+node_definition quantize_definition() {
+  auto d = schema_node("ImageQuantize", "image/postprocessing");
+  d.required("image", "IMAGE", opt::none())
+      .required("colors", "INT", opt::integer(256, 1, 256))
+      .required("dither", "COMBO",
+                opt::combo({"none", "floyd-steinberg", "bayer-2", "bayer-4", "bayer-8",
+                            "bayer-16"}))
+      .output("IMAGE");
+  d.run = quantize;
+  mark_v3(d);
+  return d;
+}
+
 node_definition scale_to_total_pixels_definition() {
   auto d = schema_node("ImageScaleToTotalPixels", "image/upscaling");
   d.required("image", "IMAGE", opt::none())
@@ -141,6 +201,7 @@ actors::result<void> register_postprocessing_nodes(node_registry& registry) {
   DROVER_TRYV(registry.add(blur_definition()));
   DROVER_TRYV(registry.add(sharpen_definition()));
   DROVER_TRYV(registry.add(blend_definition()));
+  DROVER_TRYV(registry.add(quantize_definition()));
   DROVER_TRYV(registry.add(scale_to_total_pixels_definition()));
   return actors::ok();
 }

@@ -6,9 +6,9 @@
 namespace drover::worker {
 
 /// Registers the classes of ComfyUI's comfy_extras/nodes_post_processing.py
-/// that drover runs natively: ImageBlur, ImageSharpen, ImageBlend and
-/// ImageScaleToTotalPixels, with ComfyUI v0.8.0's inputs, limits and outputs.
-/// TODO(#3): ImageQuantize (Pillow's median cut and palette mapping).
+/// that drover runs natively: ImageBlur, ImageSharpen, ImageBlend,
+/// ImageQuantize and ImageScaleToTotalPixels, with ComfyUI v0.8.0's inputs,
+/// limits and outputs.
 actors::result<void> register_postprocessing_nodes(node_registry& registry);
 
 }  // namespace drover::worker
