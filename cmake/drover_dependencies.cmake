@@ -12,6 +12,10 @@ find_package(spdlog 1.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PNG REQUIRED)
 find_package(JPEG REQUIRED)
+# libwebp ships no CMake config on Debian 12: its pkg-config files name the
+# codec, the muxer (metadata chunks, animation) and the demuxer.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp>=1.2 libwebpmux libwebpdemux)
 if(DROVER_BUILD_TESTS)
   find_package(doctest 2.4 REQUIRED CONFIG)
 endif()

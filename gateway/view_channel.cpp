@@ -7,6 +7,7 @@
 #include "gateway/view_request.hpp"
 #include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
+#include "worker/webp_codec.hpp"
 
 namespace drover::gateway {
 
@@ -43,12 +44,17 @@ worker::pixels8 select_channels(const worker::pixels8& image,
   return out;
 }
 
-/// The pixels of a stored PNG or JPEG, or nullopt for anything else.
+/// The pixels of a stored PNG, JPEG or WebP (its first frame, as Pillow opens
+/// it), or nullopt for anything else.
 std::optional<worker::pixels8> decode_stored(const std::string& stored) {
   std::optional<worker::pixels8> image;
   if (worker::looks_like_jpeg(stored)) {
     if (auto decoded = worker::decode_jpeg(stored)) {
       image = std::move(decoded).value();
+    }
+  } else if (worker::looks_like_webp(stored)) {
+    if (auto decoded = worker::decode_webp(stored, 1)) {
+      image = std::move(decoded.value().frames[0]);
     }
   } else if (auto decoded = worker::decode_png(stored)) {
     image = std::move(decoded.value().image);
@@ -75,22 +81,18 @@ std::optional<std::string> reencode(const std::string& stored,
   return std::move(encoded).value();
 }
 
-/// `preview=jpeg[;quality]`'s quality: the last `;` field when it is all
-/// digits, else 90, kept within JPEG's 1..100.
-int preview_quality(const std::string& preview) {
+/// `preview=format[;quality]`'s quality: the last `;` field when it is all
+/// digits, else 90, kept within `low`..100 (JPEG starts at 1, WebP at 0).
+int preview_quality(const std::string& preview, int low) {
   auto last = preview.substr(preview.rfind(';') + 1);
   bool digits = !last.empty() && last.size() <= 3 &&
                 last.find_first_not_of("0123456789") == std::string::npos;
-  return digits ? std::clamp(std::stoi(last), 1, 100) : 90;
+  return digits ? std::clamp(std::stoi(last), low, 100) : 90;
 }
 
-/// `stored` as an RGB JPEG at `quality`, or nullopt when it is no picture.
-std::optional<std::string> jpeg_preview(const std::string& stored, int quality) {
-  auto image = decode_stored(stored);
-  if (!image) {
-    return std::nullopt;
-  }
-  auto rgb = image->channels == 3 ? std::move(*image) : select_channels(*image, "rgb");
+/// `image` as an RGB JPEG at `quality`, or nullopt when libjpeg fails.
+std::optional<std::string> jpeg_preview(worker::pixels8 image, int quality) {
+  auto rgb = image.channels == 3 ? std::move(image) : select_channels(image, "rgb");
   auto encoded = worker::encode_jpeg(rgb, quality);
   if (!encoded) {
     return std::nullopt;
@@ -98,27 +100,50 @@ std::optional<std::string> jpeg_preview(const std::string& stored, int quality) 
   return std::move(encoded).value();
 }
 
+/// `image` as a lossy WebP at `quality`, as Pillow's save writes it (method 4,
+/// alpha kept unless `rgb`), or nullopt when libwebp fails.
+std::optional<std::string> webp_preview(worker::pixels8 image, int quality, bool rgb) {
+  if (rgb) {
+    image = select_channels(image, "rgb");
+  }
+  auto encoded = worker::encode_webp(image, {false, quality, 4});
+  if (!encoded) {
+    return std::nullopt;
+  }
+  return std::move(encoded).value();
+}
+
+/// `/view`'s answer when `preview` is asked: ComfyUI answers WebP for any
+/// format but jpeg, and whenever `channel` holds an `a`.
+view_body render_preview(std::string stored, const std::string& filename,
+                         const std::string& channel, const std::string& preview) {
+  const bool jpeg = preview.substr(0, preview.find(';')) == "jpeg" &&
+                    channel.find('a') == std::string::npos;
+  std::optional<std::string> encoded;
+  if (auto image = decode_stored(stored)) {
+    encoded = jpeg ? jpeg_preview(std::move(*image), preview_quality(preview, 1))
+                   : webp_preview(std::move(*image), preview_quality(preview, 0),
+                                  channel == "rgb");
+  }
+  if (!encoded) {
+    actors::logger("gateway")->info("view preview skipped filename={} reason=not_image",
+                                    filename);
+    return {content_type_for(filename), std::move(stored)};
+  }
+  return {jpeg ? "image/jpeg" : "image/webp", std::move(*encoded)};
+}
+
 }  // namespace
 
 view_body render_view(std::string stored, const std::string& filename,
                       const std::map<std::string, std::string>& query) {
   auto channel = query_value(query, "channel");
-  const bool preview = query.count("preview") != 0;
-  const auto format = query_value(query, "preview");
-  if (preview && format.substr(0, format.find(';')) == "jpeg" &&
-      channel.find('a') == std::string::npos) {
-    if (auto jpeg = jpeg_preview(stored, preview_quality(format))) {
-      return {"image/jpeg", std::move(*jpeg)};
-    }
-    actors::logger("gateway")->info("view preview skipped filename={} reason=not_image",
-                                    filename);
-    return {content_type_for(filename), std::move(stored)};
+  if (query.count("preview") != 0) {
+    return render_preview(std::move(stored), filename, channel,
+                          query_value(query, "preview"));
   }
   if (channel != "rgb" && channel != "a") {
-    // TODO(#4): re-encode a `preview` of webp (ComfyUI's choice for any other
-    // format, and whenever `channel` holds an `a`) once libwebp is a
-    // dependency; until then the PNG is the preview.
-    return {preview ? "image/png" : content_type_for(filename), std::move(stored)};
+    return {content_type_for(filename), std::move(stored)};
   }
   auto png = reencode(stored, channel);
   if (!png) {

@@ -11,14 +11,15 @@ struct view_body {
   std::string bytes;
 };
 
-/// Applies `/view`'s `channel` to a stored file (comfyui-protocol.md §5.3):
-/// `rgb` answers a PNG without alpha, `a` an RGBA PNG holding only the
-/// alpha (black, opaque where the file has no alpha), anything else the
-/// file as stored, typed by its extension. `preview=jpeg[;quality]` (no `a`
-/// in `channel`) answers an RGB JPEG at that quality, 90 by default. Any
-/// other `preview` asks for WebP, which drover does not encode yet: it
-/// answers the PNG that `channel` would, typed image/png. A file that is
-/// neither PNG nor JPEG is answered as stored.
+/// Applies `/view`'s `channel` and `preview` to a stored file
+/// (comfyui-protocol.md §5.3). Without `preview`, `channel=rgb` answers a PNG
+/// without alpha, `a` an RGBA PNG holding only the alpha (black, opaque where
+/// the file has no alpha), anything else the file as stored, typed by its
+/// extension. `preview=jpeg[;quality]` (no `a` in `channel`) answers an RGB
+/// JPEG at that quality, 90 by default; any other `preview` a lossy WebP at
+/// that quality, keeping alpha unless `channel=rgb`. A WebP is read at its
+/// first frame. A file that is neither PNG, JPEG nor WebP is answered as
+/// stored.
 view_body render_view(std::string stored, const std::string& filename,
                       const std::map<std::string, std::string>& query);
 

@@ -2,10 +2,13 @@
 
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <vector>
 
 #include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
+#include "worker/webp_codec.hpp"
 
 namespace drover::worker {
 
@@ -52,26 +55,41 @@ actors::result<json> file_fingerprint(const json& constants, node_environment& e
   return json(text);
 }
 
-actors::result<pixels8> load_picture(node_call& call) {
+/// The frames of the uploaded picture named by the `image` input, at most
+/// `max_frames`: a PNG's or JPEG's picture, or each frame of a WebP as Pillow's
+/// ImageSequence gives it.
+/// TODO(#3): an APNG's later frames, the other formats Pillow opens, and
+/// ImageOps.exif_transpose's turn of pictures whose EXIF names an orientation.
+actors::result<std::vector<pixels8>> load_frames(node_call& call,
+                                                 std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  auto unreadable = [&name](const actors::error& e) {
+    return actors::fail(actors::errc::invalid_input,
+                        "cannot read image file '" + name + "': " + e.message);
+  };
   if (looks_like_jpeg(bytes)) {
     auto decoded = decode_jpeg(bytes);
     if (!decoded) {
-      return actors::fail(
-          actors::errc::invalid_input,
-          "cannot read image file '" + name + "': " + decoded.error().message);
+      return unreadable(decoded.error());
     }
-    return std::move(decoded).value();
+    return std::vector<pixels8>{std::move(decoded).value()};
+  }
+  if (looks_like_webp(bytes)) {
+    auto decoded = decode_webp(bytes, max_frames);
+    if (!decoded) {
+      return unreadable(decoded.error());
+    }
+    return std::move(decoded.value().frames);
   }
   auto decoded = decode_png(bytes);
   if (!decoded) {
-    // TODO(#3): WebP and the other formats Pillow opens.
-    return actors::fail(actors::errc::invalid_input,
-                        "cannot identify image file '" + name +
-                            "' (drover reads PNG and JPEG): " + decoded.error().message);
+    return actors::fail(
+        actors::errc::invalid_input,
+        "cannot identify image file '" + name +
+            "' (drover reads PNG, JPEG and WebP): " + decoded.error().message);
   }
-  return std::move(decoded.value().image);
+  return std::vector<pixels8>{std::move(decoded.value().image)};
 }
 
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.
@@ -102,27 +120,37 @@ float unit(std::uint8_t v) {
 }
 
 node_outcome load_image(node_call& call) {
-  DROVER_TRY(png, load_picture(call));
-  auto h = static_cast<std::int64_t>(png.height),
-       w = static_cast<std::int64_t>(png.width);
-  DROVER_TRY(image, tensor::allocate({1, h, w, 3}));
-
-  // Without alpha ComfyUI's mask is a 64×64 zero mask, whatever the image size.
-  bool alpha = has_alpha(png);
-  DROVER_TRY(mask, alpha ? tensor::allocate({1, h, w}) : tensor::allocate({1, 64, 64}));
-  std::uint8_t rgba[4];
-  auto pixels = static_cast<std::size_t>(h * w);
-  for (std::size_t i = 0; i < pixels; ++i) {
-    rgba_at(png, i, rgba);
-    for (int c = 0; c < 3; ++c) {
-      image->data()[i * 3 + c] = unit(rgba[c]);
-    }
-    if (alpha) {
-      mask->data()[i] = 1.0f - unit(rgba[3]);
+  DROVER_TRY(loaded, load_frames(call, std::numeric_limits<std::size_t>::max()));
+  // As ComfyUI, frames of another size than the first are left out.
+  std::vector<pixels8> frames;
+  for (auto& frame : loaded) {
+    if (frame.width == loaded[0].width && frame.height == loaded[0].height) {
+      frames.push_back(std::move(frame));
     }
   }
-  if (!alpha) {
-    std::fill(mask->data(), mask->data() + mask->size(), 0.0f);
+  auto n = static_cast<std::int64_t>(frames.size());
+  auto h = static_cast<std::int64_t>(frames[0].height),
+       w = static_cast<std::int64_t>(frames[0].width);
+  DROVER_TRY(image, tensor::allocate({n, h, w, 3}));
+
+  // Without alpha ComfyUI's mask is a 64×64 zero mask, whatever the image size.
+  bool alpha = has_alpha(frames[0]);
+  DROVER_TRY(mask, alpha ? tensor::allocate({n, h, w}) : tensor::allocate({n, 64, 64}));
+  std::fill(mask->data(), mask->data() + mask->size(), 0.0f);
+  std::uint8_t rgba[4];
+  auto pixels = static_cast<std::size_t>(h * w);
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    float* rgb_out = image->data() + f * pixels * 3;
+    float* mask_out = mask->data() + f * pixels;
+    for (std::size_t i = 0; i < pixels; ++i) {
+      rgba_at(frames[f], i, rgba);
+      for (int c = 0; c < 3; ++c) {
+        rgb_out[i * 3 + c] = unit(rgba[c]);
+      }
+      if (alpha) {
+        mask_out[i] = 1.0f - unit(rgba[3]);
+      }
+    }
   }
   return node_result{{tensor_ptr{std::move(image)}, tensor_ptr{std::move(mask)}},
                      nullptr};
@@ -138,7 +166,9 @@ node_outcome load_image_mask(node_call& call) {
   if (pick < 0) {
     return node_failure{"ValueError", "channel must be alpha, red, green or blue"};
   }
-  DROVER_TRY(png, load_picture(call));
+  // Pillow opens a picture at its first frame, which is all LoadImageMask reads.
+  DROVER_TRY(frames, load_frames(call, 1));
+  const auto& png = frames[0];
   auto h = static_cast<std::int64_t>(png.height),
        w = static_cast<std::int64_t>(png.width);
   DROVER_TRY(mask, tensor::allocate({1, h, w}));

@@ -8,6 +8,7 @@
 #include "tests/gateway/test_client.hpp"
 #include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
+#include "worker/webp_codec.hpp"
 
 namespace drover::gateway {
 namespace {
@@ -88,15 +89,86 @@ TEST_CASE("a jpeg preview answers an RGB JPEG at the quality asked, 90 by defaul
   CHECK(fetch_jpeg("preview=jpeg;abc") == plain);
 }
 
-TEST_CASE("a webp preview, or a jpeg one asking for alpha, answers the PNG") {
+/// `big.png`: 64x64 RGBA, a ramp with some grain at half opacity, so that
+/// every step of quality changes the size of its WebP.
+void put_big_rgba(view_fixture& f) {
+  worker::pixels8 big{64, 64, 4, std::vector<std::uint8_t>(64 * 64 * 4)};
+  for (std::size_t i = 0; i < big.data.size(); ++i) {
+    const auto grain = static_cast<std::uint8_t>((i * 2654435761u) >> 27);
+    big.data[i] = static_cast<std::uint8_t>(i % 4 == 3 ? 128 : (i / 4) % 64 * 3 + grain);
+  }
+  f.files.put({"output", "", "big.png"}, worker::encode_png(big, {}, 1).value());
+}
+
+/// GET /view of `big.png` with `query`, which must answer a WebP; its body.
+std::string fetch_webp(view_fixture& f, const std::string& query,
+                       std::uint32_t channels) {
+  auto r = test::http_call(f.port, "GET", "/view?filename=big.png&" + query);
+  REQUIRE(r.status == 200);
+  CHECK(r.headers["content-type"] == "image/webp");
+  CHECK(r.headers["content-disposition"] == "filename=\"big.png\"");
+  auto decoded = worker::decode_webp(r.body);
+  REQUIRE(decoded.has_value());
+  CHECK(decoded.value().frames[0].channels == channels);
+  CHECK(decoded.value().frames[0].width == 64);
+  if (channels == 4) {
+    CHECK(decoded.value().frames[0].data[3] == 128);
+  }
+  return r.body;
+}
+
+TEST_CASE("a webp preview answers a lossy WebP at the quality asked, alpha kept") {
   view_fixture f;
-  std::string type;
-  auto image = f.fetch("preview=webp;80&channel=rgb", &type);
-  CHECK(type == "image/png");
-  CHECK(image.channels == 3);
-  image = f.fetch("preview=jpeg&channel=a", &type);
-  CHECK(type == "image/png");
-  CHECK(image.channels == 4);
+  put_big_rgba(f);
+  auto fine = fetch_webp(f, "preview=webp;95", 4);
+  auto rough = fetch_webp(f, "preview=webp;5", 4);
+  auto plain = fetch_webp(f, "preview=webp", 4);
+  CHECK(rough.size() < plain.size());
+  CHECK(plain.size() < fine.size());
+  CHECK(fetch_webp(f, "preview=webp;abc", 4) == plain);
+  CHECK(fetch_webp(f, "preview=webp;90", 4) == plain);
+}
+
+TEST_CASE("a webp preview of channel rgb drops the alpha") {
+  view_fixture f;
+  put_big_rgba(f);
+  fetch_webp(f, "preview=webp;80&channel=rgb", 3);
+}
+
+TEST_CASE("a jpeg preview asking for alpha, or another format, answers WebP") {
+  view_fixture f;
+  put_big_rgba(f);
+  fetch_webp(f, "preview=jpeg&channel=a", 4);
+  fetch_webp(f, "preview=jpeg;70&channel=rgba", 4);
+  fetch_webp(f, "preview=gif", 4);
+}
+
+TEST_CASE("a stored WebP is previewed and split by channel at its first frame") {
+  view_fixture f;
+  worker::pixels8 red{2, 1, 4, {255, 0, 0, 255, 255, 0, 0, 40}};
+  worker::pixels8 blue{2, 1, 4, {0, 0, 255, 255, 0, 0, 255, 255}};
+  auto webp = worker::encode_animated_webp({red, blue}, 100, {true, 80, 4});
+  REQUIRE(webp.has_value());
+  f.files.put({"output", "", "clip.webp"}, webp.value());
+
+  auto jpeg = test::http_call(f.port, "GET", "/view?filename=clip.webp&preview=jpeg");
+  REQUIRE(jpeg.status == 200);
+  CHECK(jpeg.headers["content-type"] == "image/jpeg");
+  auto first = worker::decode_jpeg(jpeg.body);
+  REQUIRE(first.has_value());
+  CHECK(first.value().data[0] > 200);  // red, not blue
+  CHECK(first.value().data[2] < 60);
+
+  auto alpha = test::http_call(f.port, "GET", "/view?filename=clip.webp&channel=a");
+  REQUIRE(alpha.status == 200);
+  CHECK(alpha.headers["content-type"] == "image/png");
+  auto png = worker::decode_png(alpha.body);
+  REQUIRE(png.has_value());
+  CHECK(png.value().image.data == std::vector<std::uint8_t>{0, 0, 0, 255, 0, 0, 0, 40});
+
+  auto stored = test::http_call(f.port, "GET", "/view?filename=clip.webp");
+  CHECK(stored.body == webp.value());
+  CHECK(stored.headers["content-type"] == "image/webp");
 }
 
 TEST_CASE("a channel asked of a file that is not a PNG answers the file as stored") {

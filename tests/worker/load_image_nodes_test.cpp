@@ -1,7 +1,10 @@
 #include "worker/load_image_nodes.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include <doctest/doctest.h>
@@ -155,6 +158,89 @@ TEST_CASE("LoadImage reads a JPEG upload as its RGB pixels") {
   auto broken = f.call("LoadImage", {{"image", json("broken.jpg")}});
   REQUIRE_FALSE(broken.has_value());
   CHECK(broken.error().exception_type == "ValueError");
+}
+
+/// A WebP file that Pillow wrote (tests/data/webp/record.py).
+std::string recorded_webp(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/webp/" + name, std::ios::binary};
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// record.py's pattern value at (x, y) of `frame`, channel `c`, as LoadImage
+/// gives it.
+float pattern_value(int x, int y, int frame, int c) {
+  return static_cast<float>((x * 40 + y * 20 + frame * 70 + c * 90) % 256) / 255.0f;
+}
+
+TEST_CASE("LoadImage reads every frame of an animated WebP, with empty masks") {
+  load_fixture f;
+  f.files.files["input//anim.webp"] = recorded_webp("anim_lossless.webp");
+  auto out = f.call("LoadImage", {{"image", json("anim.webp")}});
+  REQUIRE(out.has_value());
+  const auto& image = tensor_of(out.value().outputs.at(0));
+  const auto& mask = tensor_of(out.value().outputs.at(1));
+  REQUIRE(image.shape() == std::vector<std::int64_t>{3, 4, 5, 3});
+  CHECK(mask.shape() == std::vector<std::int64_t>{3, 64, 64});
+  int wrong = 0;
+  for (int frame = 0; frame < 3; ++frame) {
+    for (int y = 0; y < 4; ++y) {
+      for (int x = 0; x < 5; ++x) {
+        for (int c = 0; c < 3; ++c) {
+          wrong += image.data()[((frame * 4 + y) * 5 + x) * 3 + c] !=
+                   pattern_value(x, y, frame, c);
+        }
+      }
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(std::all_of(mask.data(), mask.data() + mask.size(),
+                    [](float v) { return v == 0.0f; }));
+}
+
+TEST_CASE("LoadImage of an RGBA WebP gives one minus its alpha as the mask") {
+  load_fixture f;
+  f.files.files["input//still.webp"] = recorded_webp("still_rgba.webp");
+  auto out = f.call("LoadImage", {{"image", json("still.webp")}});
+  REQUIRE(out.has_value());
+  const auto& image = tensor_of(out.value().outputs.at(0));
+  const auto& mask = tensor_of(out.value().outputs.at(1));
+  REQUIRE(image.shape() == std::vector<std::int64_t>{1, 2, 3, 3});
+  REQUIRE(mask.shape() == std::vector<std::int64_t>{1, 2, 3});
+  // Pillow's reading of the file, RGBA pixel after pixel.
+  auto pillow = recorded_webp("still_rgba.rgba");
+  REQUIRE(pillow.size() == 2 * 3 * 4);
+  for (std::size_t i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    auto at = [&](std::size_t k) {
+      return static_cast<float>(static_cast<unsigned char>(pillow[k])) / 255.0f;
+    };
+    CHECK(image.data()[i * 3] == at(i * 4));
+    CHECK(image.data()[i * 3 + 2] == at(i * 4 + 2));
+    CHECK(mask.data()[i] == 1.0f - at(i * 4 + 3));
+  }
+}
+
+TEST_CASE("LoadImageMask reads the first frame of an animated WebP") {
+  load_fixture f;
+  f.files.files["input//anim.webp"] = recorded_webp("anim_lossless.webp");
+  auto green =
+      f.call("LoadImageMask", {{"image", json("anim.webp")}, {"channel", json("green")}});
+  REQUIRE(green.has_value());
+  const auto& mask = tensor_of(green.value().outputs.at(0));
+  REQUIRE(mask.shape() == std::vector<std::int64_t>{1, 4, 5});
+  CHECK(mask.data()[0] == pattern_value(0, 0, 0, 1));
+  CHECK(mask.data()[7] == pattern_value(2, 1, 0, 1));
+}
+
+TEST_CASE("LoadImage of a damaged WebP fails with a ValueError naming the file") {
+  load_fixture f;
+  auto webp = recorded_webp("anim_lossless.webp");
+  f.files.files["input//cut.webp"] = webp.substr(0, webp.size() / 2);
+  auto cut = f.call("LoadImage", {{"image", json("cut.webp")}});
+  REQUIRE_FALSE(cut.has_value());
+  CHECK(cut.error().exception_type == "ValueError");
+  CHECK(cut.error().message.find("cut.webp") != std::string::npos);
 }
 
 TEST_CASE("LoadImage of a missing or non-PNG file fails with a clear error") {
