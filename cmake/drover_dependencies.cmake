@@ -16,6 +16,8 @@ find_package(JPEG REQUIRED)
 # codec, the muxer (metadata chunks, animation) and the demuxer.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp>=1.2 libwebpmux libwebpdemux)
+# libexif reads the EXIF orientation that LoadImage turns pictures by.
+pkg_check_modules(EXIF REQUIRED IMPORTED_TARGET libexif>=0.6)
 if(DROVER_BUILD_TESTS)
   find_package(doctest 2.4 REQUIRED CONFIG)
 endif()

@@ -3,6 +3,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 // jpeglib.h needs FILE and size_t declared first.
@@ -76,7 +77,7 @@ bool compress(const std::uint8_t* rows, std::uint32_t width, std::uint32_t heigh
 /// The decoding counterpart of `compress`, with the same care: `out` is
 /// sized by the caller's callback only after the header was read.
 bool decompress(const std::string* bytes, std::uint64_t max_pixels, jump_error* error,
-                pixels8* out) {
+                pixels8* out, std::string* exif) {
   jpeg_decompress_struct info;
   info.err = jpeg_std_error(&error->base);
   error->base.error_exit = on_jpeg_error;
@@ -88,7 +89,16 @@ bool decompress(const std::string* bytes, std::uint64_t max_pixels, jump_error* 
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(bytes->data()),
                static_cast<unsigned long>(bytes->size()));
+  jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&info, TRUE);
+  // As Pillow, the first APP1 segment that starts with "Exif\0".
+  for (auto* m = info.marker_list; m != nullptr; m = m->next) {
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 5 &&
+        std::memcmp(m->data, "Exif\0", 5) == 0) {
+      exif->assign(reinterpret_cast<const char*>(m->data), m->data_length);
+      break;
+    }
+  }
   info.out_color_space = info.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
   if (std::uint64_t{info.output_width} * info.output_height > max_pixels ||
@@ -121,17 +131,23 @@ bool looks_like_jpeg(const std::string& bytes) {
          static_cast<unsigned char>(bytes[2]) == 0xff;
 }
 
-actors::result<pixels8> decode_jpeg(const std::string& bytes, std::uint64_t max_pixels) {
+actors::result<decoded_jpeg> read_jpeg(const std::string& bytes,
+                                       std::uint64_t max_pixels) {
   if (!looks_like_jpeg(bytes)) {
     return actors::fail(actors::errc::invalid_input, "not a JPEG");
   }
   jump_error error{};
-  pixels8 image;
-  if (!decompress(&bytes, max_pixels, &error, &image)) {
+  decoded_jpeg out;
+  if (!decompress(&bytes, max_pixels, &error, &out.image, &out.exif)) {
     return actors::fail(actors::errc::invalid_input,
                         std::string{"undecodable JPEG: "} + error.message);
   }
-  return image;
+  return out;
+}
+
+actors::result<pixels8> decode_jpeg(const std::string& bytes, std::uint64_t max_pixels) {
+  DROVER_TRY(decoded, read_jpeg(bytes, max_pixels));
+  return std::move(decoded.image);
 }
 
 actors::result<std::string> encode_jpeg(const pixels8& image, int quality) {

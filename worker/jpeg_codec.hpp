@@ -25,4 +25,15 @@ bool looks_like_jpeg(const std::string& bytes);
 actors::result<pixels8> decode_jpeg(const std::string& bytes,
                                     std::uint64_t max_pixels = std::uint64_t{1} << 28);
 
+/// A decoded JPEG and its EXIF: the first APP1 segment that starts with the
+/// `Exif\0\0` marker, marker included, as Pillow keeps it (empty when none).
+struct decoded_jpeg {
+  pixels8 image;
+  std::string exif;
+};
+
+/// Decodes as `decode_jpeg` does and keeps the EXIF segment too.
+actors::result<decoded_jpeg> read_jpeg(const std::string& bytes,
+                                       std::uint64_t max_pixels = std::uint64_t{1} << 28);
+
 }  // namespace drover::worker

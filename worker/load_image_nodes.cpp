@@ -5,9 +5,11 @@
 #include <limits>
 #include <vector>
 
+#include "worker/exif_transpose.hpp"
 #include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
+#include "worker/png_frames.hpp"
 #include "worker/webp_codec.hpp"
 
 namespace drover::worker {
@@ -55,11 +57,27 @@ actors::result<json> file_fingerprint(const json& constants, node_environment& e
   return json(text);
 }
 
+/// Each frame turned as ImageOps.exif_transpose turns it for the orientation
+/// that `exif` names.
+std::vector<pixels8> transposed(std::vector<pixels8> frames, const std::string& exif) {
+  int orientation = exif.empty() ? 1 : exif_orientation(exif);
+  if (orientation != 1) {
+    for (auto& frame : frames) {
+      frame = exif_transpose(frame, orientation);
+    }
+  }
+  return frames;
+}
+
 /// The frames of the uploaded picture named by the `image` input, at most
-/// `max_frames`: a PNG's or JPEG's picture, or each frame of a WebP as Pillow's
-/// ImageSequence gives it.
-/// TODO(#3): an APNG's later frames, the other formats Pillow opens, and
-/// ImageOps.exif_transpose's turn of pictures whose EXIF names an orientation.
+/// `max_frames`, as Pillow's ImageSequence gives them and
+/// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG
+/// or APNG, each frame of a WebP.
+/// TODO(#3): GIF, BMP, TGA, PPM and TIFF; EXIF orientation that a PNG names
+/// only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
+/// disposal to palette index 0 and blending of palette indexes as Pillow does;
+/// ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file
+/// holds where drover fails.
 actors::result<std::vector<pixels8>> load_frames(node_call& call,
                                                  std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
@@ -69,27 +87,27 @@ actors::result<std::vector<pixels8>> load_frames(node_call& call,
                         "cannot read image file '" + name + "': " + e.message);
   };
   if (looks_like_jpeg(bytes)) {
-    auto decoded = decode_jpeg(bytes);
+    auto decoded = read_jpeg(bytes);
     if (!decoded) {
       return unreadable(decoded.error());
     }
-    return std::vector<pixels8>{std::move(decoded).value()};
+    return transposed({std::move(decoded.value().image)}, decoded.value().exif);
   }
   if (looks_like_webp(bytes)) {
     auto decoded = decode_webp(bytes, max_frames);
     if (!decoded) {
       return unreadable(decoded.error());
     }
-    return std::move(decoded.value().frames);
+    return transposed(std::move(decoded.value().frames), decoded.value().exif);
   }
-  auto decoded = decode_png(bytes);
+  auto decoded = decode_png_frames(bytes, max_frames);
   if (!decoded) {
     return actors::fail(
         actors::errc::invalid_input,
         "cannot identify image file '" + name +
             "' (drover reads PNG, JPEG and WebP): " + decoded.error().message);
   }
-  return std::vector<pixels8>{std::move(decoded.value().image)};
+  return transposed(std::move(decoded.value().frames), decoded.value().exif);
 }
 
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.

@@ -313,5 +313,104 @@ TEST_CASE("an IS_CHANGED of NaN or a failing one makes the node run every time")
   CHECK(f.runs == 6);
 }
 
+/// A file of tests/data/load_image, which record.py wrote with Pillow.
+std::string recorded_load(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// Checks LoadImage's outputs for `name` against what record.py computed
+/// with ComfyUI's code over Pillow.
+void check_against_pillow(const std::string& name) {
+  CAPTURE(name);
+  auto manifest = json::parse(recorded_load("manifest.json")).at(name);
+  auto expected = recorded_load(name + ".rgba");
+  load_fixture f;
+  f.files.files["input//" + name] = recorded_load(name);
+  auto out = f.call("LoadImage", {{"image", json(name)}});
+  REQUIRE(out.has_value());
+  const auto& image = tensor_of(out.value().outputs.at(0));
+  const auto& mask = tensor_of(out.value().outputs.at(1));
+  std::int64_t n = manifest.at("frames"), h = manifest.at("height"),
+               w = manifest.at("width");
+  REQUIRE(image.shape() == std::vector<std::int64_t>{n, h, w, 3});
+  bool masked = manifest.at("mask");
+  REQUIRE(mask.shape() == (masked ? std::vector<std::int64_t>{n, h, w}
+                                  : std::vector<std::int64_t>{n, 64, 64}));
+  REQUIRE(expected.size() == static_cast<std::size_t>(n * h * w * 4));
+  auto at = [&](std::size_t k) {
+    return static_cast<float>(static_cast<unsigned char>(expected[k])) / 255.0f;
+  };
+  int wrong_rgb = 0, wrong_mask = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n * h * w); ++i) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      wrong_rgb += image.data()[i * 3 + c] != at(i * 4 + c);
+    }
+    if (masked) {
+      wrong_mask += mask.data()[i] != 1.0f - at(i * 4 + 3);
+    }
+  }
+  CHECK(wrong_rgb == 0);
+  CHECK(wrong_mask == 0);
+}
+
+TEST_CASE("LoadImage turns a PNG as its eXIf orientation asks, as Pillow does") {
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    check_against_pillow("orient" + std::to_string(orientation) + ".png");
+  }
+}
+
+TEST_CASE("LoadImage turns JPEG and WebP pictures as their EXIF orientation asks") {
+  for (const char* name :
+       {"orient6.jpg", "orient3.jpg", "orient8.webp", "orient5.webp"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage composites every APNG frame as Pillow's disposal and blending") {
+  for (const char* name : {"anim.png", "anim_default.png", "anim_rgb.png"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImageMask reads the first APNG frame, turned by its EXIF") {
+  load_fixture f;
+  f.files.files["input//anim.png"] = recorded_load("anim_rgb.png");
+  auto red =
+      f.call("LoadImageMask", {{"image", json("anim.png")}, {"channel", json("red")}});
+  REQUIRE(red.has_value());
+  const auto& mask = tensor_of(red.value().outputs.at(0));
+  REQUIRE(mask.shape() == std::vector<std::int64_t>{1, 6, 4});
+  auto expected = recorded_load("anim_rgb.png.rgba");
+  for (std::size_t i = 0; i < 24; ++i) {
+    CHECK(mask.data()[i] ==
+          static_cast<float>(static_cast<unsigned char>(expected[i * 4])) / 255.0f);
+  }
+}
+
+TEST_CASE("LoadImage of a damaged APNG or EXIF-turned file fails with a ValueError") {
+  load_fixture f;
+  for (const char* name : {"anim.png", "orient6.jpg", "orient6.png", "orient8.webp"}) {
+    CAPTURE(name);
+    auto bytes = recorded_load(name);
+    f.files.files["input//cut"] = bytes.substr(0, bytes.size() / 3);
+    auto cut = f.call("LoadImage", {{"image", json("cut")}});
+    REQUIRE_FALSE(cut.has_value());
+    CHECK(cut.error().exception_type == "ValueError");
+  }
+
+  // An fcTL that places its frame outside the canvas.
+  auto apng = recorded_load("anim.png");
+  auto fctl = apng.find("fcTL", apng.find("fcTL") + 4);
+  REQUIRE(fctl != std::string::npos);
+  apng[fctl + 4 + 12 + 3] = 100;  // x offset
+  f.files.files["input//outside.png"] = apng;
+  auto outside = f.call("LoadImage", {{"image", json("outside.png")}});
+  REQUIRE_FALSE(outside.has_value());
+  CHECK(outside.error().exception_type == "ValueError");
+}
+
 }  // namespace
 }  // namespace drover::worker
