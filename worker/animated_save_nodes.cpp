@@ -39,13 +39,19 @@ node_outcome save_animated_png(node_call& call) {
     DROVER_TRY(pixels, to_pixels(*images, b));
     frames.push_back({std::move(pixels), delay});
   }
-  DROVER_TRY(png, encode_apng(frames, prompt_metadata(env), static_cast<int>(level)));
+  auto png = encode_apng(frames, prompt_metadata(env), static_cast<int>(level));
+  if (!png) {
+    if (png.error().message == apng_delay_overflow_message) {
+      return node_failure{"struct.error", png.error().message};
+    }
+    return node_failure{png.error()};
+  }
 
   char number[32];
   std::snprintf(number, sizeof number, "_%05llu_.png",
                 static_cast<unsigned long long>(counter));
   const std::string name = path.filename + number;
-  DROVER_TRYV(env.files().put({"output", path.subfolder, name}, png));
+  DROVER_TRYV(env.files().put({"output", path.subfolder, name}, png.value()));
   json ui = {{"images", json::array({{{"filename", name},
                                       {"subfolder", path.subfolder},
                                       {"type", "output"}}})}};

@@ -30,7 +30,7 @@ struct apng_frame {
 /// fails with errc::invalid_input otherwise or when there are none.
 /// A frame that shows longer than 65535 ms after merging fails as Pillow's
 /// struct.pack does, with errc::invalid_input and
-/// `apng_delay_overflow_message`, which node_failure reports as struct.error.
+/// `apng_delay_overflow_message` (SaveAnimatedPNG reports it as struct.error).
 /// Unlike Pillow, frames are stored whole rather than cropped to what changed.
 actors::result<std::string> encode_apng(const std::vector<apng_frame>& frames,
                                         const std::vector<png_text>& comf,

@@ -1,26 +1,13 @@
 #include "worker/node_value.hpp"
 
 #include <algorithm>
-#include <string_view>
 
 namespace drover::worker {
-
-namespace {
-
-/// True for Python's struct.pack range text ("'H' format requires ..."),
-/// which drover's codecs repeat where Pillow would have raised it.
-bool is_struct_range_message(const std::string& message) {
-  constexpr std::string_view tail = " format requires ";
-  return message.size() > 3 + tail.size() && message[0] == '\'' && message[2] == '\'' &&
-         message.compare(3, tail.size(), tail) == 0;
-}
-
-}  // namespace
 
 node_failure::node_failure(const actors::error& e) : message(e.message) {
   switch (e.code) {
     case actors::errc::invalid_input:
-      exception_type = is_struct_range_message(e.message) ? "struct.error" : "ValueError";
+      exception_type = "ValueError";
       break;
     case actors::errc::not_found:
       exception_type = "FileNotFoundError";

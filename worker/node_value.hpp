@@ -66,11 +66,9 @@ struct node_failure {
       : exception_type(std::move(type)), message(std::move(text)) {}
 
   /// Maps drover's error kinds to the Python exception a ComfyUI node would
-  /// have raised for the same cause, so that `DROVER_TRY` works in nodes. Two
-  /// messages name their own type: an execution error that starts with
-  /// "Allocation on device" is torch.OutOfMemoryError, and an invalid input
-  /// in Python's struct range wording ("'H' format requires ...") is
-  /// struct.error.
+  /// have raised for the same cause, so that `DROVER_TRY` works in nodes. An
+  /// execution error that starts with "Allocation on device" is
+  /// torch.OutOfMemoryError.
   node_failure(const actors::error& e);  // NOLINT(google-explicit-constructor)
 
   /// True for the failure a node returns when it saw the interrupt flag.

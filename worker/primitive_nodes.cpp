@@ -26,8 +26,9 @@ node_function pass_through(bool (json::*is_kind)() const noexcept, std::string k
 }
 
 /// `repr()` of a LATENT dictionary, which ComfyUI's json.dumps cannot write.
-/// TODO(#3): drover's latent keeps no key order; this is the order of the
-/// core nodes that make them (samples, then noise_mask, then batch_index).
+/// Keys in the order every native latent class gives them (samples, then
+/// noise_mask, then batch_index). TODO(#7): a pack's LATENT is drover's fixed
+/// struct, so it can neither add keys nor order them as a Python dict may.
 std::string latent_repr(const latent& l) {
   std::string out = "{'samples': " + tensor_str(*l.samples);
   if (l.noise_mask) {

@@ -108,8 +108,8 @@ actors::result<placement_run> run_placement(std::size_t workers, std::size_t pro
   caf::actor_system_config cfg;
   actors::configure_actor_system(cfg);
   caf::actor_system system{cfg};
-  auto coordinator =
-      coordinator::spawn_coordinator(system, {store.get(), "bench-coordinator", 0, {}});
+  auto coordinator = coordinator::spawn_coordinator(
+      system, {store.get(), "bench-coordinator", 0, {}, {}, {}});
 
   placement_run run;
   {

@@ -30,22 +30,21 @@ TEST_CASE("an animation frame may show up to 65535 ms, the fcTL field's limit") 
   CHECK(first_delay(png.value()) == 65535);
 }
 
-TEST_CASE("a longer delay fails as Pillow's struct.pack does, as struct.error") {
+TEST_CASE("a longer delay fails with struct.pack's message") {
   // Recorded from Pillow saving two 1x1 frames with duration=65536 and 100000.
   for (std::uint32_t delay : {65536u, 100000u}) {
     CAPTURE(delay);
     auto png = encode_apng({{pixel(0), delay}, {pixel(255), delay}}, {}, 4);
     REQUIRE(!png.has_value());
-    const node_failure failure{png.error()};
-    CHECK(failure.exception_type == "struct.error");
-    CHECK(failure.message == "'H' format requires 0 <= number <= 65535");
+    CHECK(png.error().message == "'H' format requires 0 <= number <= 65535");
+    CHECK(png.error().message == apng_delay_overflow_message);
   }
 }
 
 TEST_CASE("repeated frames whose delays add up past 65535 ms fail as well") {
   auto png = encode_apng({{pixel(0), 40000}, {pixel(0), 40000}, {pixel(255), 10}}, {}, 4);
   REQUIRE(!png.has_value());
-  CHECK(node_failure{png.error()}.exception_type == "struct.error");
+  CHECK(png.error().message == apng_delay_overflow_message);
 }
 
 TEST_CASE("a single frame has no fcTL, so any delay is written") {
