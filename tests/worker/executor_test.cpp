@@ -4,43 +4,17 @@
 
 #include <doctest/doctest.h>
 
+#include "executor_harness.hpp"
 #include "tests/support/chain_prompt.hpp"
-#include "worker/core_nodes.hpp"
 #include "worker/node_call.hpp"
-#include "worker_test_support.hpp"
 
 namespace drover::worker {
 namespace {
 
 using testing::recorded_runs;
 
-/// One executor with the core node pack, run on prompts from the recordings.
-struct executor_fixture {
-  node_registry registry;
-  testing::recording_sink events;
-  testing::memory_files files;
-  std::atomic<bool> interrupt{false};
-  std::unique_ptr<executor> exec;
-  int attempts = 0;
-
-  executor_fixture() {
-    REQUIRE(register_core_nodes(registry));
-    exec = std::make_unique<executor>(registry);
-  }
-
-  fragment_report run(const json& prompt, std::vector<std::string> outputs) {
-    auto graph = actors::prompt_graph::parse(prompt);
-    REQUIRE(graph);
-    events.events.clear();
-    attempt_environment env{{"p" + std::to_string(++attempts), 0, 0},
-                            prompt,
-                            nullptr,
-                            files,
-                            events,
-                            interrupt};
-    return exec->run(graph.value(), outputs, env);
-  }
-
+/// The core pack's executor, run on prompts from the recordings.
+struct executor_fixture : testing::executor_harness {
   /// The recorded events as "started 1", "output 5", "finished 5".
   std::vector<std::string> steps() const {
     std::vector<std::string> out;

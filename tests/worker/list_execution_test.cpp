@@ -7,11 +7,9 @@
 
 #include <doctest/doctest.h>
 
-#include "worker/core_nodes.hpp"
-#include "worker/executor.hpp"
+#include "executor_harness.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
-#include "worker_test_support.hpp"
 
 namespace drover::worker {
 namespace {
@@ -19,19 +17,11 @@ namespace {
 /// The core pack plus probe classes: `Counter` returns the list 0..count-1
 /// (`output_is_list`), `Pair` joins two values as "a:b" and records each call,
 /// `Gather` (`input_is_list`) returns how many values each input carried.
-struct list_fixture {
-  node_registry registry;
-  testing::recording_sink events;
-  testing::memory_files files;
-  std::atomic<bool> interrupt{false};
-  std::unique_ptr<executor> exec;
+struct list_fixture : testing::executor_harness {
   std::shared_ptr<std::vector<std::string>> pair_calls =
       std::make_shared<std::vector<std::string>>();
-  int attempts = 0;
 
   list_fixture() {
-    REQUIRE(register_core_nodes(registry));
-
     node_definition counter;
     counter.class_type = "Counter";
     counter.required("count", "INT").output("INT");
@@ -79,20 +69,6 @@ struct list_fixture {
     for (auto* d : {&counter, &pair, &gather}) {
       REQUIRE(registry.add(std::move(*d)));
     }
-    exec = std::make_unique<executor>(registry);
-  }
-
-  fragment_report run(const json& prompt, std::vector<std::string> outputs) {
-    auto graph = actors::prompt_graph::parse(prompt);
-    REQUIRE(graph);
-    events.events.clear();
-    attempt_environment env{{"p" + std::to_string(++attempts), 0, 0},
-                            prompt,
-                            nullptr,
-                            files,
-                            events,
-                            interrupt};
-    return exec->run(graph.value(), outputs, env);
   }
 };
 
