@@ -3,13 +3,16 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "worker/exif_transpose.hpp"
+#include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
+#include "worker/stb_formats.hpp"
 #include "worker/webp_codec.hpp"
 
 namespace drover::worker {
@@ -71,9 +74,10 @@ std::vector<pixels8> transposed(std::vector<pixels8> frames, const std::string& 
 
 /// The frames of the uploaded picture named by the `image` input, at most
 /// `max_frames`, as Pillow's ImageSequence gives them and
-/// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG
-/// or APNG, each frame of a WebP.
-/// TODO(#3): GIF, BMP, TGA, PPM and TIFF; EXIF orientation that a PNG names
+/// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
+/// APNG, WebP or GIF, a BMP's, TGA's or binary PGM/PPM's picture.
+/// TODO(#3): TIFF; the BMP, TGA and Netpbm variants that stb_formats.hpp
+/// refuses; EXIF orientation that a PNG names
 /// only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
 /// disposal to palette index 0 and blending of palette indexes as Pillow does;
 /// ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file
@@ -93,6 +97,13 @@ actors::result<std::vector<pixels8>> load_frames(node_call& call,
     }
     return transposed({std::move(decoded.value().image)}, decoded.value().exif);
   }
+  if (looks_like_gif(bytes)) {
+    auto decoded = decode_gif_frames(bytes, max_frames);
+    if (!decoded) {
+      return unreadable(decoded.error());
+    }
+    return std::move(decoded.value());
+  }
   if (looks_like_webp(bytes)) {
     auto decoded = decode_webp(bytes, max_frames);
     if (!decoded) {
@@ -100,12 +111,28 @@ actors::result<std::vector<pixels8>> load_frames(node_call& call,
     }
     return transposed(std::move(decoded.value().frames), decoded.value().exif);
   }
+  std::optional<stb_format> stb;
+  if (looks_like_bmp(bytes)) {
+    stb = stb_format::bmp;
+  } else if (looks_like_pnm(bytes)) {
+    stb = stb_format::pnm;
+  } else if (looks_like_tga(bytes)) {
+    stb = stb_format::tga;
+  }
+  if (stb) {
+    auto decoded = decode_stb_picture(bytes, *stb);
+    if (!decoded) {
+      return unreadable(decoded.error());
+    }
+    return std::vector<pixels8>{std::move(decoded.value())};
+  }
   auto decoded = decode_png_frames(bytes, max_frames);
   if (!decoded) {
     return actors::fail(
         actors::errc::invalid_input,
         "cannot identify image file '" + name +
-            "' (drover reads PNG, JPEG and WebP): " + decoded.error().message);
+            "' (drover reads PNG, JPEG, WebP, GIF, BMP, TGA and PGM/PPM): " +
+            decoded.error().message);
   }
   return transposed(std::move(decoded.value().frames), decoded.value().exif);
 }

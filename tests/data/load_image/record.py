@@ -88,6 +88,51 @@ frames[0].convert("RGB").save("anim_rgb.png", save_all=True,
                               exif=with_orientation(6))
 written += ["anim.png", "anim_default.png", "anim_rgb.png"]
 
+# GIF: Pillow's writer crops later frames to what changed, picks transparency
+# for clear pixels and local colour tables where frames need their own; the
+# reader's first frame is "P" (or "L" for a grey ramp), later ones RGB(A).
+base = pattern(7, 18, 0)
+frames = [base.copy() for _ in range(5)]
+frames[1].paste((0, 0, 0, 0), (0, 0, 7, 5))
+frames[2].paste(pattern(3, 8, 2), (2, 1))
+frames[3].paste((250, 20, 30, 255), (1, 3, 3, 16))
+frames[4].paste(pattern(4, 4, 3), (3, 12))
+frames[0].save("anim.gif", save_all=True, append_images=frames[1:], duration=50,
+               disposal=[0, 1, 2, 3, 2], loop=0)
+rgb = [f.convert("RGB") for f in frames]
+rgb[0].save("anim_rgb.gif", save_all=True, append_images=rgb[1:], duration=50,
+            disposal=[2, 3, 1, 2, 0])
+grey = [f.convert("L") for f in frames]
+grey[0].save("anim_grey.gif", save_all=True, append_images=grey[1:], duration=50,
+             disposal=[3, 2, 0, 1, 2], transparency=0)
+grey[2].save("still_grey.gif", optimize=False, transparency=40)
+pattern(16, 17, 4).save("interlaced.gif")  # Pillow interlaces from 16 pixels
+# The last frame moved to overflow the canvas on the right: Pillow grows its
+# size, but paints onto the canvas it has.
+gif = bytearray(open("anim_rgb.gif", "rb").read())
+at = gif.rfind(bytes([0x2C, 1, 0, 3, 0]))  # image descriptor at (1, 3)
+gif[at + 1] = 3
+open("overflow.gif", "wb").write(gif)
+written += ["anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
+            "interlaced.gif", "overflow.gif"]
+
+# BMP, TGA and binary PGM/PPM, the variants that drover reads with stb_image.
+# Pillow reads its own 32-bit BMP (no bit fields) as RGB, without a mask.
+still = pattern(7, 5, 1)
+still.convert("RGB").save("rgb24.bmp")
+still.save("rgba32.bmp")
+still.convert("RGB").quantize(20).save("palette8.bmp")
+still.save("rle_rgba.tga", compression="tga_rle")
+still.convert("RGB").save("rgb.tga")
+still.convert("RGB").quantize(20).save("palette_rle.tga", compression="tga_rle")
+still.convert("L").save("grey_rle.tga", compression="tga_rle")
+still.save("top_left.tga", orientation=1)
+still.convert("RGB").save("binary.ppm")
+still.convert("L").save("binary.pgm")
+written += ["rgb24.bmp", "rgba32.bmp", "palette8.bmp", "rle_rgba.tga", "rgb.tga",
+            "palette_rle.tga", "grey_rle.tga", "top_left.tga", "binary.ppm",
+            "binary.pgm"]
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
