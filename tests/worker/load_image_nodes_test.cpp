@@ -429,9 +429,20 @@ TEST_CASE("LoadImage reads BMP, TGA and binary PGM/PPM pictures as Pillow does")
   }
 }
 
-TEST_CASE("LoadImage of a damaged BMP, TGA or PPM fails with a ValueError") {
+TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
+  // Compressions, grey with and without alpha, palette, bilevel; pages of
+  // which ComfyUI keeps those of the first page's size; an Orientation tag.
+  for (const char* name :
+       {"rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
+        "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
   load_fixture f;
-  for (const char* name : {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm"}) {
+  for (const char* name :
+       {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm", "rgb_lzw.tif", "rgb.tif"}) {
     CAPTURE(name);
     auto bytes = recorded_load(name);
     f.files.files["input//cut.img"] = bytes.substr(0, bytes.size() * 2 / 3);

@@ -37,7 +37,14 @@ def comfy_load_image(path):
     images, alphas, masked = [], [], False
     w = h = None
     for i in ImageSequence.Iterator(img):
-        i = ImageOps.exif_transpose(i)
+        if img.format == "TIFF":
+            # Loading a TIFF applies its Orientation tag. Debian's Pillow 9.4
+            # leaves the tag, so exif_transpose would turn the page twice;
+            # Pillow 10.1 and later, which ComfyUI runs on, drop it once
+            # applied (python-pillow/Pillow#7383).
+            i.load()
+        else:
+            i = ImageOps.exif_transpose(i)
         if i.mode == "I":
             i = i.point(lambda v: v * (1 / 255))
         image = i.convert("RGB")
@@ -132,6 +139,22 @@ still.convert("L").save("binary.pgm")
 written += ["rgb24.bmp", "rgba32.bmp", "palette8.bmp", "rle_rgba.tga", "rgb.tga",
             "palette_rle.tga", "grey_rle.tga", "top_left.tga", "binary.ppm",
             "binary.pgm"]
+
+# TIFF: strips in several compressions, grey, grey with alpha, palette,
+# bilevel, pages (one of another size, which ComfyUI leaves out), and an
+# Orientation tag that exif_transpose applies.
+still.convert("RGB").save("rgb.tif")
+still.convert("RGB").save("rgb_lzw.tif", compression="tiff_lzw")
+still.save("rgba_deflate.tif", compression="tiff_adobe_deflate")
+still.convert("L").save("grey_packbits.tif", compression="packbits")
+still.convert("LA").save("grey_alpha.tif")
+still.convert("RGB").quantize(20).save("palette.tif")
+still.convert("1").save("bilevel.tif", compression="group4")
+pattern(7, 5, 2).save("pages.tif", save_all=True,
+                      append_images=[pattern(5, 7, 3), pattern(7, 5, 4)])
+still.save("orient6.tif", tiffinfo={0x0112: 6})
+written += ["rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
+            "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"]
 
 manifest = {}
 for name in written:
