@@ -378,9 +378,10 @@ TEST_CASE("LoadImage composites every APNG frame as Pillow's disposal and blendi
 TEST_CASE("LoadImage composites every GIF frame as Pillow's disposal and transparency") {
   // A transparent first frame in "P" mode, then RGBA frames; an opaque one
   // with local colour tables and cropped frames; a grey ramp read as "L";
-  // an interlaced picture; a frame that overflows the canvas.
+  // an interlaced picture; a frame that overflows the canvas; grey frames
+  // kept in "L" mode throughout, one without a control block.
   for (const char* name : {"anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
-                           "interlaced.gif", "overflow.gif"}) {
+                           "interlaced.gif", "overflow.gif", "spliced_grey.gif"}) {
     check_against_pillow(name);
   }
 }

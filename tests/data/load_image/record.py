@@ -9,6 +9,7 @@ when ComfyUI gives the 64x64 empty mask), four bytes a pixel, frame after
 frame; manifest.json gives each picture's frames, height, width and whether
 it has a mask of its own size.
 """
+import io
 import json
 
 import numpy as np
@@ -120,8 +121,33 @@ gif = bytearray(open("anim_rgb.gif", "rb").read())
 at = gif.rfind(bytes([0x2C, 1, 0, 3, 0]))  # image descriptor at (1, 3)
 gif[at + 1] = 3
 open("overflow.gif", "wb").write(gif)
+
+
+def grey_gif_frame(img, left, top, control=True, **options):
+    """One frame of a grey-ramp GIF, cut out of a still that Pillow writes."""
+    out = io.BytesIO()
+    img.save(out, "GIF", optimize=False, **options)
+    data = out.getvalue()
+    start = 13 + 768  # the screen descriptor and the 256 grey ramp entries
+    frame = bytearray(data[start:-1])
+    block = b""
+    if frame[:2] == b"\x21\xf9":  # the graphic control block
+        block, frame = bytes(frame[:8]), frame[8:]
+    frame[1:5] = bytes([left, 0, top, 0])  # the image descriptor's place
+    return data[:start], (block if control else b"") + bytes(frame)
+
+
+# Grey-ramp frames, which Pillow keeps in "L" mode throughout: restore to
+# previous on the first frame, background disposal to the first frame's
+# transparent index, a frame with no control block that repeats the last
+# disposal, transparent pixels left out.
+head, f0 = grey_gif_frame(pattern(7, 9, 1, "L"), 0, 0, transparency=30, disposal=3)
+_, f1 = grey_gif_frame(pattern(3, 4, 2, "L"), 2, 3, transparency=50, disposal=2)
+_, f2 = grey_gif_frame(pattern(4, 4, 3, "L"), 1, 1, control=False)
+_, f3 = grey_gif_frame(pattern(7, 9, 4, "L"), 0, 0, transparency=100, disposal=1)
+open("spliced_grey.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
 written += ["anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
-            "interlaced.gif", "overflow.gif"]
+            "interlaced.gif", "overflow.gif", "spliced_grey.gif"]
 
 # BMP, TGA and binary PGM/PPM, the variants that drover reads with stb_image.
 # Pillow reads its own 32-bit BMP (no bit fields) as RGB, without a mask.
