@@ -18,6 +18,12 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp>=1.2 libwebpmux libwebpdemux)
 # libexif reads the EXIF orientation that LoadImage turns pictures by.
 pkg_check_modules(EXIF REQUIRED IMPORTED_TARGET libexif>=0.6)
+# giflib decodes the GIF frames that LoadImage composites (no CMake config).
+pkg_check_modules(GIF REQUIRED IMPORTED_TARGET libgif>=5.1)
+# stb_image (Debian's libstb, compiled) decodes BMP, TGA and binary PGM/PPM.
+pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+# libtiff reads TIFF pages (its pkg-config file, as for the others above).
+pkg_check_modules(TIFF REQUIRED IMPORTED_TARGET libtiff-4>=4.4)
 if(DROVER_BUILD_TESTS)
   find_package(doctest 2.4 REQUIRED CONFIG)
 endif()

@@ -3,13 +3,17 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "worker/exif_transpose.hpp"
+#include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
+#include "worker/stb_formats.hpp"
+#include "worker/tiff_frames.hpp"
 #include "worker/webp_codec.hpp"
 
 namespace drover::worker {
@@ -69,45 +73,96 @@ std::vector<pixels8> transposed(std::vector<pixels8> frames, const std::string& 
   return frames;
 }
 
-/// The frames of the uploaded picture named by the `image` input, at most
-/// `max_frames`, as Pillow's ImageSequence gives them and
-/// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG
-/// or APNG, each frame of a WebP.
-/// TODO(#3): GIF, BMP, TGA, PPM and TIFF; EXIF orientation that a PNG names
-/// only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
-/// disposal to palette index 0 and blending of palette indexes as Pillow does;
-/// ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file
-/// holds where drover fails.
-actors::result<std::vector<pixels8>> load_frames(node_call& call,
-                                                 std::size_t max_frames) {
-  DROVER_TRY(name, call.string("image"));
-  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
-  auto unreadable = [&name](const actors::error& e) {
-    return actors::fail(actors::errc::invalid_input,
-                        "cannot read image file '" + name + "': " + e.message);
-  };
+using frame_list = actors::result<std::vector<pixels8>>;
+
+/// The pages of a TIFF, each turned by its own Orientation tag.
+frame_list tiff_frames(const std::string& bytes, std::size_t max_frames) {
+  DROVER_TRY(pages, decode_tiff_pages(bytes, max_frames));
+  std::vector<pixels8> frames;
+  for (auto& page : pages) {
+    frames.push_back(page.orientation == 1
+                         ? std::move(page.image)
+                         : exif_transpose(page.image, page.orientation));
+  }
+  return frames;
+}
+
+/// A single picture as the one frame of a sequence.
+frame_list single(actors::result<pixels8> decoded) {
+  if (!decoded) {
+    return decoded.error();
+  }
+  return std::vector<pixels8>{std::move(decoded.value())};
+}
+
+/// The frames of `bytes` in a format that its first bytes name, or nothing
+/// when they name none that drover reads besides PNG.
+std::optional<frame_list> signed_frames(const std::string& bytes,
+                                        std::size_t max_frames) {
   if (looks_like_jpeg(bytes)) {
     auto decoded = read_jpeg(bytes);
     if (!decoded) {
-      return unreadable(decoded.error());
+      return frame_list{decoded.error()};
     }
     return transposed({std::move(decoded.value().image)}, decoded.value().exif);
   }
   if (looks_like_webp(bytes)) {
     auto decoded = decode_webp(bytes, max_frames);
     if (!decoded) {
-      return unreadable(decoded.error());
+      return frame_list{decoded.error()};
     }
     return transposed(std::move(decoded.value().frames), decoded.value().exif);
   }
-  auto decoded = decode_png_frames(bytes, max_frames);
-  if (!decoded) {
-    return actors::fail(
-        actors::errc::invalid_input,
-        "cannot identify image file '" + name +
-            "' (drover reads PNG, JPEG and WebP): " + decoded.error().message);
+  if (looks_like_gif(bytes)) {
+    return decode_gif_frames(bytes, max_frames);
   }
-  return transposed(std::move(decoded.value().frames), decoded.value().exif);
+  if (looks_like_tiff(bytes)) {
+    return tiff_frames(bytes, max_frames);
+  }
+  if (looks_like_bmp(bytes)) {
+    return single(decode_stb_picture(bytes, stb_format::bmp));
+  }
+  if (looks_like_pnm(bytes)) {
+    return single(decode_stb_picture(bytes, stb_format::pnm));
+  }
+  return std::nullopt;
+}
+
+/// The frames of the uploaded picture named by the `image` input, at most
+/// `max_frames`, as Pillow's ImageSequence gives them and
+/// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
+/// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
+/// TODO(#3): the TIFF, BMP, TGA and Netpbm variants that tiff_frames.hpp and
+/// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
+/// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
+/// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
+/// retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file holds where
+/// drover fails.
+frame_list load_frames(node_call& call, std::size_t max_frames) {
+  DROVER_TRY(name, call.string("image"));
+  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  auto decoded = signed_frames(bytes, max_frames);
+  if (!decoded && looks_like_tga(bytes)) {
+    // TGA has no signature: Pillow tries it after the formats that have one.
+    decoded = single(decode_stb_picture(bytes, stb_format::tga));
+  }
+  if (decoded) {
+    if (!*decoded) {
+      return actors::fail(
+          actors::errc::invalid_input,
+          "cannot read image file '" + name + "': " + decoded->error().message);
+    }
+    return std::move(decoded->value());
+  }
+  auto png = decode_png_frames(bytes, max_frames);
+  if (!png) {
+    return actors::fail(actors::errc::invalid_input,
+                        "cannot identify image file '" + name +
+                            "' (drover reads PNG, JPEG, WebP, GIF, TIFF, BMP, TGA and "
+                            "PGM/PPM): " +
+                            png.error().message);
+  }
+  return transposed(std::move(png.value().frames), png.value().exif);
 }
 
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.

@@ -375,6 +375,85 @@ TEST_CASE("LoadImage composites every APNG frame as Pillow's disposal and blendi
   }
 }
 
+TEST_CASE("LoadImage composites every GIF frame as Pillow's disposal and transparency") {
+  // A transparent first frame in "P" mode, then RGBA frames; an opaque one
+  // with local colour tables and cropped frames; a grey ramp read as "L";
+  // an interlaced picture; a frame that overflows the canvas; grey frames
+  // kept in "L" mode throughout, one without a control block.
+  for (const char* name : {"anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
+                           "interlaced.gif", "overflow.gif", "spliced_grey.gif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImageMask reads the first GIF frame's palette transparency") {
+  load_fixture f;
+  f.files.files["input//anim.gif"] = recorded_load("anim.gif");
+  auto alpha =
+      f.call("LoadImageMask", {{"image", json("anim.gif")}, {"channel", json("alpha")}});
+  REQUIRE(alpha.has_value());
+  const auto& mask = tensor_of(alpha.value().outputs.at(0));
+  REQUIRE(mask.shape() == std::vector<std::int64_t>{1, 18, 7});
+  auto expected = recorded_load("anim.gif.rgba");
+  int wrong = 0;
+  for (std::size_t i = 0; i < 18 * 7; ++i) {
+    auto a = static_cast<float>(static_cast<unsigned char>(expected[i * 4 + 3])) / 255.0f;
+    wrong += mask.data()[i] != 1.0f - a;
+  }
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("LoadImage of a damaged GIF fails with a ValueError naming the file") {
+  load_fixture f;
+  // Cut in the colour table, and in the first frame's image data.
+  for (const char* name : {"anim.gif", "interlaced.gif"}) {
+    for (std::size_t thirds = 1; thirds <= 2; ++thirds) {
+      CAPTURE(name);
+      CAPTURE(thirds);
+      auto gif = recorded_load(name);
+      f.files.files["input//cut.gif"] = gif.substr(0, gif.size() * thirds / 3);
+      auto cut = f.call("LoadImage", {{"image", json("cut.gif")}});
+      REQUIRE_FALSE(cut.has_value());
+      CHECK(cut.error().exception_type == "ValueError");
+      CHECK(cut.error().message.find("cut.gif") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("LoadImage reads BMP, TGA and binary PGM/PPM pictures as Pillow does") {
+  // Pillow reads a 32-bit BMP without bit fields as RGB, with no mask; a
+  // 32-bit TGA as RGBA; palette, grey, run-length and top-left variants.
+  for (const char* name :
+       {"rgb24.bmp", "rgba32.bmp", "palette8.bmp", "rle_rgba.tga", "rgb.tga",
+        "palette_rle.tga", "grey_rle.tga", "top_left.tga", "binary.ppm", "binary.pgm"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
+  // Compressions, grey with and without alpha, palette, bilevel; pages of
+  // which ComfyUI keeps those of the first page's size; an Orientation tag.
+  for (const char* name :
+       {"rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
+        "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
+  load_fixture f;
+  for (const char* name :
+       {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm", "rgb_lzw.tif", "rgb.tif"}) {
+    CAPTURE(name);
+    auto bytes = recorded_load(name);
+    f.files.files["input//cut.img"] = bytes.substr(0, bytes.size() * 2 / 3);
+    auto cut = f.call("LoadImage", {{"image", json("cut.img")}});
+    REQUIRE_FALSE(cut.has_value());
+    CHECK(cut.error().exception_type == "ValueError");
+    CHECK(cut.error().message.find("cut.img") != std::string::npos);
+  }
+}
+
 TEST_CASE("LoadImageMask reads the first APNG frame, turned by its EXIF") {
   load_fixture f;
   f.files.files["input//anim.png"] = recorded_load("anim_rgb.png");

@@ -9,6 +9,7 @@ when ComfyUI gives the 64x64 empty mask), four bytes a pixel, frame after
 frame; manifest.json gives each picture's frames, height, width and whether
 it has a mask of its own size.
 """
+import io
 import json
 
 import numpy as np
@@ -37,7 +38,14 @@ def comfy_load_image(path):
     images, alphas, masked = [], [], False
     w = h = None
     for i in ImageSequence.Iterator(img):
-        i = ImageOps.exif_transpose(i)
+        if img.format == "TIFF":
+            # Loading a TIFF applies its Orientation tag. Debian's Pillow 9.4
+            # leaves the tag, so exif_transpose would turn the page twice;
+            # Pillow 10.1 and later, which ComfyUI runs on, drop it once
+            # applied (python-pillow/Pillow#7383).
+            i.load()
+        else:
+            i = ImageOps.exif_transpose(i)
         if i.mode == "I":
             i = i.point(lambda v: v * (1 / 255))
         image = i.convert("RGB")
@@ -87,6 +95,92 @@ frames[0].convert("RGB").save("anim_rgb.png", save_all=True,
                               duration=50, disposal=[1, 0, 2, 0], blend=[1, 1, 0, 1],
                               exif=with_orientation(6))
 written += ["anim.png", "anim_default.png", "anim_rgb.png"]
+
+# GIF: Pillow's writer crops later frames to what changed, picks transparency
+# for clear pixels and local colour tables where frames need their own; the
+# reader's first frame is "P" (or "L" for a grey ramp), later ones RGB(A).
+base = pattern(7, 18, 0)
+frames = [base.copy() for _ in range(5)]
+frames[1].paste((0, 0, 0, 0), (0, 0, 7, 5))
+frames[2].paste(pattern(3, 8, 2), (2, 1))
+frames[3].paste((250, 20, 30, 255), (1, 3, 3, 16))
+frames[4].paste(pattern(4, 4, 3), (3, 12))
+frames[0].save("anim.gif", save_all=True, append_images=frames[1:], duration=50,
+               disposal=[0, 1, 2, 3, 2], loop=0)
+rgb = [f.convert("RGB") for f in frames]
+rgb[0].save("anim_rgb.gif", save_all=True, append_images=rgb[1:], duration=50,
+            disposal=[2, 3, 1, 2, 0])
+grey = [f.convert("L") for f in frames]
+grey[0].save("anim_grey.gif", save_all=True, append_images=grey[1:], duration=50,
+             disposal=[3, 2, 0, 1, 2], transparency=0)
+grey[2].save("still_grey.gif", optimize=False, transparency=40)
+pattern(16, 17, 4).save("interlaced.gif")  # Pillow interlaces from 16 pixels
+# The last frame moved to overflow the canvas on the right: Pillow grows its
+# size, but paints onto the canvas it has.
+gif = bytearray(open("anim_rgb.gif", "rb").read())
+at = gif.rfind(bytes([0x2C, 1, 0, 3, 0]))  # image descriptor at (1, 3)
+gif[at + 1] = 3
+open("overflow.gif", "wb").write(gif)
+
+
+def grey_gif_frame(img, left, top, control=True, **options):
+    """One frame of a grey-ramp GIF, cut out of a still that Pillow writes."""
+    out = io.BytesIO()
+    img.save(out, "GIF", optimize=False, **options)
+    data = out.getvalue()
+    start = 13 + 768  # the screen descriptor and the 256 grey ramp entries
+    frame = bytearray(data[start:-1])
+    block = b""
+    if frame[:2] == b"\x21\xf9":  # the graphic control block
+        block, frame = bytes(frame[:8]), frame[8:]
+    frame[1:5] = bytes([left, 0, top, 0])  # the image descriptor's place
+    return data[:start], (block if control else b"") + bytes(frame)
+
+
+# Grey-ramp frames, which Pillow keeps in "L" mode throughout: restore to
+# previous on the first frame, background disposal to the first frame's
+# transparent index, a frame with no control block that repeats the last
+# disposal, transparent pixels left out.
+head, f0 = grey_gif_frame(pattern(7, 9, 1, "L"), 0, 0, transparency=30, disposal=3)
+_, f1 = grey_gif_frame(pattern(3, 4, 2, "L"), 2, 3, transparency=50, disposal=2)
+_, f2 = grey_gif_frame(pattern(4, 4, 3, "L"), 1, 1, control=False)
+_, f3 = grey_gif_frame(pattern(7, 9, 4, "L"), 0, 0, transparency=100, disposal=1)
+open("spliced_grey.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
+written += ["anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
+            "interlaced.gif", "overflow.gif", "spliced_grey.gif"]
+
+# BMP, TGA and binary PGM/PPM, the variants that drover reads with stb_image.
+# Pillow reads its own 32-bit BMP (no bit fields) as RGB, without a mask.
+still = pattern(7, 5, 1)
+still.convert("RGB").save("rgb24.bmp")
+still.save("rgba32.bmp")
+still.convert("RGB").quantize(20).save("palette8.bmp")
+still.save("rle_rgba.tga", compression="tga_rle")
+still.convert("RGB").save("rgb.tga")
+still.convert("RGB").quantize(20).save("palette_rle.tga", compression="tga_rle")
+still.convert("L").save("grey_rle.tga", compression="tga_rle")
+still.save("top_left.tga", orientation=1)
+still.convert("RGB").save("binary.ppm")
+still.convert("L").save("binary.pgm")
+written += ["rgb24.bmp", "rgba32.bmp", "palette8.bmp", "rle_rgba.tga", "rgb.tga",
+            "palette_rle.tga", "grey_rle.tga", "top_left.tga", "binary.ppm",
+            "binary.pgm"]
+
+# TIFF: strips in several compressions, grey, grey with alpha, palette,
+# bilevel, pages (one of another size, which ComfyUI leaves out), and an
+# Orientation tag that exif_transpose applies.
+still.convert("RGB").save("rgb.tif")
+still.convert("RGB").save("rgb_lzw.tif", compression="tiff_lzw")
+still.save("rgba_deflate.tif", compression="tiff_adobe_deflate")
+still.convert("L").save("grey_packbits.tif", compression="packbits")
+still.convert("LA").save("grey_alpha.tif")
+still.convert("RGB").quantize(20).save("palette.tif")
+still.convert("1").save("bilevel.tif", compression="group4")
+pattern(7, 5, 2).save("pages.tif", save_all=True,
+                      append_images=[pattern(5, 7, 3), pattern(7, 5, 4)])
+still.save("orient6.tif", tiffinfo={0x0112: 6})
+written += ["rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
+            "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"]
 
 manifest = {}
 for name in written:

@@ -1,0 +1,72 @@
+#include "worker/tiff_frames.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <doctest/doctest.h>
+
+namespace drover::worker {
+namespace {
+
+/// A TIFF of tests/data/load_image, which record.py wrote with Pillow.
+std::string recorded_tiff(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+TEST_CASE("a TIFF is recognised by its little- or big-endian header") {
+  CHECK(looks_like_tiff(recorded_tiff("rgb.tif")));
+  CHECK(looks_like_tiff(std::string{"MM\0*", 4}));
+  CHECK_FALSE(looks_like_tiff("II"));
+  CHECK_FALSE(looks_like_tiff("BM"));
+}
+
+TEST_CASE("a TIFF's pages are all kept, or as many as asked for, with orientation") {
+  auto all = decode_tiff_pages(recorded_tiff("pages.tif"));
+  REQUIRE(all.has_value());
+  REQUIRE(all.value().size() == 3);
+  CHECK(all.value()[1].image.width == 5);
+  CHECK(all.value()[1].image.height == 7);
+  CHECK(decode_tiff_pages(recorded_tiff("pages.tif"), 1).value().size() == 1);
+
+  auto turned = decode_tiff_pages(recorded_tiff("orient6.tif"));
+  REQUIRE(turned.has_value());
+  CHECK(turned.value()[0].orientation == 6);
+  CHECK(turned.value()[0].image.width == 7);  // as stored, not yet turned
+}
+
+TEST_CASE("a TIFF larger than the pixel limit is refused") {
+  auto tiff = recorded_tiff("pages.tif");  // three pages of 35 pixels
+  CHECK(decode_tiff_pages(tiff, 3, 3 * 35).has_value());
+  CHECK_FALSE(decode_tiff_pages(tiff, 3, 3 * 35 - 1).has_value());
+}
+
+TEST_CASE("hostile or truncated TIFF bytes give an error or a picture, never a crash") {
+  CHECK_FALSE(decode_tiff_pages("").has_value());
+  CHECK_FALSE(decode_tiff_pages(std::string{"II*\0", 4}).has_value());
+  CHECK_FALSE(decode_tiff_pages(std::string{"II*\0\xff\xff\xff\x7f", 8}).has_value());
+
+  for (const auto& tiff : {recorded_tiff("rgb_lzw.tif"), recorded_tiff("pages.tif"),
+                           recorded_tiff("palette.tif"), recorded_tiff("bilevel.tif")}) {
+    std::mt19937 random{3};
+    for (int round = 0; round < 300; ++round) {
+      auto damaged = tiff.substr(0, 9 + random() % (tiff.size() - 9));
+      for (int flips = 0; flips < 4; ++flips) {
+        damaged[4 + random() % (damaged.size() - 4)] = static_cast<char>(random());
+      }
+      auto decoded = decode_tiff_pages(damaged);
+      if (decoded) {
+        for (const auto& page : decoded.value()) {
+          const auto& p = page.image;
+          CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover::worker

@@ -1,0 +1,189 @@
+#include "worker/stb_formats.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <memory>
+#include <stb_image.h>
+
+namespace drover::worker {
+
+namespace {
+
+std::uint32_t le(const std::string& b, std::size_t at, int n) {
+  std::uint32_t v = 0;
+  for (int i = n - 1; i >= 0; --i) {
+    v = v << 8 | static_cast<unsigned char>(b[at + i]);
+  }
+  return v;
+}
+
+actors::error unsupported(const std::string& what) {
+  // TODO(#3): the variants where stb_image's pixels differ from Pillow's.
+  return actors::fail(actors::errc::invalid_input, what + " is not supported");
+}
+
+/// How many channels Pillow gives a BMP: RGBA only for 32-bit pixels with bit
+/// fields (in a V3 header or later) that name an alpha mask.
+actors::result<int> bmp_channels(const std::string& b) {
+  if (b.size() < 54) {
+    return actors::fail(actors::errc::invalid_input, "truncated BMP header");
+  }
+  auto header = le(b, 14, 4), bits = le(b, 28, 2), compression = le(b, 30, 4);
+  // stb_image reads zeros past the end; Pillow finds the file truncated.
+  // An OS/2 header (12 bytes) gives its size in 16-bit fields.
+  bool os2 = header == 12;
+  auto width = os2 ? static_cast<std::int32_t>(le(b, 18, 2))
+                   : static_cast<std::int32_t>(le(b, 18, 4));
+  auto height = os2 ? static_cast<std::int16_t>(le(b, 20, 2))
+                    : static_cast<std::int32_t>(le(b, 22, 4));
+  bits = os2 ? le(b, 24, 2) : bits;
+  compression = os2 ? 0 : compression;
+  auto rows = static_cast<std::uint64_t>(height < 0 ? -std::int64_t{height} : height);
+  auto stride = (std::uint64_t{bits} * static_cast<std::uint32_t>(width) + 31) / 32 * 4;
+  if (compression == 1 || compression == 2) {
+    return unsupported("RLE-compressed BMP");
+  }
+  if (width <= 0 || std::uint64_t{le(b, 10, 4)} + stride * rows > b.size()) {
+    return actors::fail(actors::errc::invalid_input, "truncated BMP file");
+  }
+  bool fields = compression == 3 || compression == 6;
+  bool alpha = bits == 32 && fields && header >= 56 && b.size() >= 70 && le(b, 66, 4);
+  return alpha ? 4 : 3;
+}
+
+/// True when the TGA's image data, raw or run-length packets, holds every
+/// pixel: stb_image would read zeros past the end where Pillow fails.
+bool tga_complete(const std::string& b) {
+  auto map_entry = (std::size_t{static_cast<unsigned char>(b[7])} + 7) / 8;
+  std::size_t at =
+      18 + static_cast<unsigned char>(b[0]) + (b[1] == 1 ? le(b, 5, 2) * map_entry : 0);
+  std::size_t depth = (static_cast<unsigned char>(b[16]) + 7) / 8;
+  std::uint64_t pixels = std::uint64_t{le(b, 12, 2)} * le(b, 14, 2);
+  if (static_cast<unsigned char>(b[2]) < 9) {
+    return at + pixels * depth <= b.size();
+  }
+  while (pixels > 0) {
+    if (at >= b.size()) {
+      return false;
+    }
+    auto packet = static_cast<unsigned char>(b[at++]);
+    std::uint64_t count = (packet & 0x7F) + 1u;
+    at += packet & 0x80 ? depth : count * depth;
+    pixels -= std::min(pixels, count);
+  }
+  return at <= b.size();
+}
+
+/// The TGA's pixel depth, refused where stb_image and Pillow differ.
+actors::result<int> tga_channels(const std::string& b) {
+  auto depth = static_cast<unsigned char>(b[16]);
+  if (depth == 15 || depth == 16) {
+    return unsupported("15 or 16-bit TGA");
+  }
+  if (!tga_complete(b)) {
+    return actors::fail(actors::errc::invalid_input, "truncated TGA file");
+  }
+  return 0;  // as stb_image reads it: grey, RGB, or RGBA for 32 bits
+}
+
+/// Skips Netpbm whitespace and '#' comments, then reads one number.
+std::uint64_t pnm_number(const std::string& b, std::size_t& at) {
+  while (at < b.size() &&
+         (std::isspace(static_cast<unsigned char>(b[at])) || b[at] == '#')) {
+    if (b[at] == '#') {
+      while (at < b.size() && b[at] != '\n' && b[at] != '\r') {
+        ++at;
+      }
+    } else {
+      ++at;
+    }
+  }
+  std::uint64_t v = 0;
+  while (at < b.size() && std::isdigit(static_cast<unsigned char>(b[at])) &&
+         v < 1u << 30) {
+    v = v * 10 + static_cast<std::uint64_t>(b[at++] - '0');
+  }
+  return v;
+}
+
+/// Only binary PGM and PPM of maxval 255 read alike in stb_image and Pillow.
+actors::result<int> pnm_channels(const std::string& b) {
+  if (b[1] != '5' && b[1] != '6') {
+    return unsupported(std::string{"Netpbm P"} + b[1]);
+  }
+  std::size_t at = 2;
+  auto width = pnm_number(b, at), height = pnm_number(b, at);
+  if (pnm_number(b, at) != 255) {
+    return unsupported("Netpbm maxval other than 255");
+  }
+  // One whitespace byte ends the header; stb_image reads zeros past the end.
+  std::uint64_t channels = b[1] == '5' ? 1 : 3;
+  if (at + 1 + width * height * channels > b.size()) {
+    return actors::fail(actors::errc::invalid_input, "truncated Netpbm file");
+  }
+  return 0;
+}
+
+struct stb_free {
+  void operator()(unsigned char* p) const { stbi_image_free(p); }
+};
+
+}  // namespace
+
+bool looks_like_bmp(const std::string& bytes) {
+  return bytes.compare(0, 2, "BM") == 0;
+}
+
+bool looks_like_pnm(const std::string& bytes) {
+  return bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6';
+}
+
+bool looks_like_tga(const std::string& b) {
+  if (b.size() < 18) {
+    return false;
+  }
+  auto map_type = static_cast<unsigned char>(b[1]),
+       type = static_cast<unsigned char>(b[2]), depth = static_cast<unsigned char>(b[16]);
+  bool known_type =
+      type == 1 || type == 2 || type == 3 || type == 9 || type == 10 || type == 11;
+  bool known_depth =
+      depth == 1 || depth == 8 || depth == 16 || depth == 24 || depth == 32;
+  return map_type <= 1 && known_type && known_depth && le(b, 12, 2) > 0 &&
+         le(b, 14, 2) > 0;
+}
+
+actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format format,
+                                           std::uint64_t max_pixels) {
+  auto channels = format == stb_format::bmp   ? bmp_channels(bytes)
+                  : format == stb_format::tga ? tga_channels(bytes)
+                                              : pnm_channels(bytes);
+  if (!channels) {
+    return channels.error();
+  }
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+    return actors::fail(actors::errc::invalid_input, "image file is too large");
+  }
+  auto data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  auto size = static_cast<int>(bytes.size());
+  int w = 0, h = 0, n = 0;
+  if (!stbi_info_from_memory(data, size, &w, &h, &n)) {
+    return actors::fail(actors::errc::invalid_input, stbi_failure_reason());
+  }
+  if (std::uint64_t(w) * std::uint64_t(h) > max_pixels) {
+    return actors::fail(actors::errc::invalid_input, "image is larger than allowed");
+  }
+  std::unique_ptr<unsigned char, stb_free> pixels{
+      stbi_load_from_memory(data, size, &w, &h, &n, channels.value())};
+  if (!pixels) {
+    return actors::fail(actors::errc::invalid_input, stbi_failure_reason());
+  }
+  pixels8 p;
+  p.width = static_cast<std::uint32_t>(w), p.height = static_cast<std::uint32_t>(h);
+  p.channels = static_cast<std::uint32_t>(channels.value() ? channels.value() : n);
+  p.data.assign(pixels.get(),
+                pixels.get() + std::size_t{p.width} * p.height * p.channels);
+  return p;
+}
+
+}  // namespace drover::worker
