@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
       {"node_ms_ImageScale_lanczos_4096", "ImageScale 4096 lanczos", "ImageScale",
        scale_to("lanczos")},
       {"node_ms_ImageInvert", "ImageInvert", "ImageInvert", {{"image", image}}},
+      {"node_ms_ImageQuantize_256_fs",
+       "ImageQuantize 256 colours floyd-steinberg",
+       "ImageQuantize",
+       {{"image", image}, {"colors", json(256)}, {"dither", json("floyd-steinberg")}}},
   };
   std::printf("2048x2048x3 float32 input, median of %d runs, one thread\n", runs);
   drover::bench::fragment out{"nodes"};

@@ -2,7 +2,6 @@
 // recorded by tests/data/quantize/generate.py (see the README there): every
 // output value must be the recorded byte / 255, exactly.
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -207,24 +206,6 @@ TEST_CASE("ImageQuantize refuses colour counts Pillow refuses") {
 
 TEST_CASE("ImageQuantize's object_info equals ComfyUI's entry") {
   testing::check_object_info({"ImageQuantize"});
-}
-
-// Run by hand for the report's figure:
-//   drover_worker_tests -tc='ImageQuantize speed*' --no-skip
-TEST_CASE("ImageQuantize speed on 1024x1024 noise" * doctest::skip()) {
-  native_node_runner r;
-  const auto image = noise_image(1024, 1024);
-  double best = 1e9;
-  for (int run = 0; run < 5; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    auto out = quantize(r, image, 256, "floyd-steinberg");
-    const auto ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-    REQUIRE(out.has_value());
-    best = std::min(best, ms);
-  }
-  MESSAGE("ImageQuantize 1024x1024 colors=256 floyd-steinberg: " << best << " ms");
 }
 
 }  // namespace
