@@ -81,7 +81,16 @@ struct custom_message {
   bool broadcast = true;
 };
 
-enum class fragment_outcome : std::uint8_t { success = 0, error = 1, interrupted = 2 };
+/// How an attempt ended. `lost` appears only in `fragment_done`, never in an
+/// event: the attempt could not finish on its worker through no fault of the
+/// prompt (the worker's ComfyUI backend went away), and the coordinator runs
+/// it elsewhere as it does a dead worker's.
+enum class fragment_outcome : std::uint8_t {
+  success = 0,
+  error = 1,
+  interrupted = 2,
+  lost = 3,
+};
 
 /// The last event of an attempt; its sequence number is the attempt's last.
 /// `detail` carries the fields of ComfyUI's `execution_error` or

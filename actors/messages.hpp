@@ -37,11 +37,13 @@ struct worker_welcome {
   std::uint16_t store_port = 0;  ///< result store, on the coordinator's host
 };
 
-/// What changes about a worker while it runs (its device's free memory),
-/// sent one way every few seconds after the welcome.
+/// What changes about a worker while it runs (its device's free memory; the
+/// classes it offers when its ComfyUI backend comes or goes), sent one way
+/// every few seconds after the welcome.
 struct worker_update {
   std::string worker_id;
-  std::string device_json;  ///< as in worker_hello
+  std::string device_json;   ///< as in worker_hello
+  std::string catalog_json;  ///< as in worker_hello; empty: unchanged
 };
 
 /// A fragment attempt ended on the worker; its events are published up to
@@ -50,7 +52,7 @@ struct fragment_done {
   std::string prompt_id;
   std::uint32_t fragment = 0;
   std::uint32_t attempt = 0;
-  std::uint8_t outcome = 0;  ///< fragment_outcome
+  std::uint8_t outcome = 0;  ///< fragment_outcome; `lost` only here
   std::uint64_t last_seq = 0;
   std::int64_t started_ms = 0;
   std::int64_t cached_ms = 0;
@@ -254,7 +256,8 @@ typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_update& x) {
-  return f(caf::meta::type_name("drover.worker_update"), x.worker_id, x.device_json);
+  return f(caf::meta::type_name("drover.worker_update"), x.worker_id, x.device_json,
+           x.catalog_json);
 }
 
 template <class Inspector>

@@ -15,6 +15,7 @@
 #include "cli/up_command.hpp"
 #include "coordinator/coordinator_process.hpp"
 #include "gateway/gateway_process.hpp"
+#include "worker/comfyui_backend.hpp"
 #include "worker/worker_process.hpp"
 
 namespace {
@@ -144,6 +145,14 @@ int main(int argc, char** argv) {
       ->add_option("--node-packs", worker_options.node_packs,
                    "load every *.so node pack of this folder (docs/node-packs.md)")
       ->check(CLI::ExistingDirectory);
+  worker_cmd
+      ->add_option("--backend", worker_options.backend,
+                   "comfyui=URL: also run the classes of that ComfyUI server "
+                   "(docs/backends.md)")
+      ->check([](const std::string& spec) {
+        auto parsed = worker::comfyui_backend::parse(spec);
+        return parsed ? std::string{} : parsed.error().message;
+      });
 
   gateway::gateway_options gateway_options;
   endpoint_flag gateway_coordinator;

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/event.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "coordinator/farm_journal.hpp"
@@ -62,6 +63,7 @@ class coordinator_actor : public caf::event_based_actor {
  private:
   void load();
   worker_welcome on_worker_hello(const worker_hello& hello);
+  void on_worker_update(const worker_update& update);
   farm_snapshot on_gateway_hello(const gateway_hello& hello);
   void resume_gateway(const caf::actor& gateway);
   void tell_finished(const prompt_finished& finished);
@@ -88,6 +90,8 @@ class coordinator_actor : public caf::event_based_actor {
   std::string history_json(const history_query& query);
 
   void drop_worker(const std::string& worker_id, const std::string& reason, bool failure);
+  void requeue_lost(const std::string& prompt_id, const std::string& worker_id,
+                    const std::string& name, const std::string& reason);
   void abandon(const std::string& prompt_id, const std::string& reason);
   void dispatch();
   void start_attempt(queued_prompt& p, const std::string& worker_id);
@@ -136,11 +140,7 @@ caf::behavior coordinator_actor::make_behavior() {
       },
       [this](commit_atom) { flush(); },
       [this](dispatch_atom) { dispatch(); },
-      [this](const worker_update& update) {
-        if (auto* w = roster_.find(update.worker_id)) {
-          w->hello.device_json = update.device_json;
-        }
-      },
+      [this](const worker_update& update) { on_worker_update(update); },
       [this](const fragment_done& done) {
         try {
           on_fragment_done(done);
@@ -255,6 +255,38 @@ worker_welcome coordinator_actor::on_worker_hello(const worker_hello& hello) {
   // The welcome is this handler's reply; run_fragment must not overtake it.
   send(caf::actor_cast<caf::actor>(this), dispatch_atom::value);
   return worker_welcome{setup_.coordinator_id, setup_.store_port};
+}
+
+/// A worker's device, and the classes it offers when its backend came or
+/// went: placement sees the new classes at once, /object_info keeps the
+/// union of every class seen.
+void coordinator_actor::on_worker_update(const worker_update& update) {
+  auto* w = roster_.find(update.worker_id);
+  if (w == nullptr) {
+    return;
+  }
+  if (!update.device_json.empty()) {
+    w->hello.device_json = update.device_json;
+  }
+  if (update.catalog_json.empty() || update.catalog_json == w->hello.catalog_json) {
+    return;
+  }
+  auto catalog = json::parse(update.catalog_json, nullptr, false);
+  if (!catalog.is_object()) {
+    log_->warn("worker catalog is not a JSON object worker_id={}", update.worker_id);
+    return;
+  }
+  w = roster_.update_catalog(update.worker_id, update.catalog_json);
+  known_classes_[update.worker_id] =
+      std::set<std::string>(w->classes.begin(), w->classes.end());
+  merge_catalog(catalog_, catalog);
+  if (auto saved = setup_.store->save_catalog(update.worker_id, catalog); !saved) {
+    log_->error("catalog not saved worker_id={} error={}", update.worker_id,
+                describe(saved.error()));
+  }
+  log_->info("worker catalog changed worker_id={} classes={}", update.worker_id,
+             w->classes.size());
+  dispatch();
 }
 
 farm_snapshot coordinator_actor::on_gateway_hello(const gateway_hello& hello) {
@@ -619,6 +651,20 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
   // The worker is free now; the history row and the gateways wait for the
   // next group commit (flush).
   auto worker_id = run->second.worker_id;
+  if (done.outcome == static_cast<std::uint8_t>(fragment_outcome::lost)) {
+    roster_.finish(worker_id, p->prompt_id, {});
+    running_.erase(run);
+    const auto* record = roster_.find(worker_id);
+    auto detail = json::parse(done.detail_json, nullptr, false);
+    auto reason =
+        detail.is_object() && detail.contains("reason") && detail["reason"].is_string()
+            ? detail["reason"].get<std::string>()
+            : std::string{"its backend went away"};
+    requeue_lost(done.prompt_id, worker_id, record ? record->hello.name : worker_id,
+                 reason);
+    dispatch();
+    return;
+  }
   roster_.finish(worker_id, p->prompt_id, needs_for(*p).signatures);
   auto terminal = terminal_of(done.prompt_id, done);
   auto entry = take_history_entry(*p, done, terminal);  // p leaves the queue
@@ -679,29 +725,7 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
   }
   for (const auto& prompt_id : lost) {
     running_.erase(prompt_id);
-    auto* p = queue_.find(prompt_id);
-    if (!p) {
-      continue;
-    }
-    p->failed_workers.push_back(worker_id);
-    journal_.add(failure_note{now, worker_id, name, prompt_id, "prompt lost: " + reason});
-    if (p->failed_workers.size() >= setup_.retry_budget) {
-      abandon(prompt_id, "The prompt was lost with " +
-                             std::to_string(p->failed_workers.size()) +
-                             " workers, its retry budget; the last, " + name +
-                             ", went away (" + reason + "). It is not run again.");
-      continue;
-    }
-    queue_.set_running(*p, false);
-    p->requeued = true;
-    ++p->attempt;
-    if (auto saved = setup_.store->mark(*p); !saved) {
-      log_->error("requeue not saved prompt_id={} error={}", p->prompt_id,
-                  describe(saved.error()));
-    }
-    log_->warn("prompt requeued prompt_id={} worker_id={} attempt={} failed_workers={}",
-               p->prompt_id, worker_id, p->attempt, p->failed_workers.size());
-    queue_.requeue(prompt_id);
+    requeue_lost(prompt_id, worker_id, name, reason);
   }
   roster_.leave(worker_id);
   handles_.erase(worker_id);
@@ -709,6 +733,39 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
              name, reason, lost.size());
   tell_gateways(worker_left{worker_id});
   dispatch();
+}
+
+/// An attempt of `prompt_id` was lost with its worker (or the worker's
+/// backend): it counts against the prompt's retry budget, and the prompt goes
+/// back to the front of the queue with the next attempt number, never to this
+/// worker again, or fails once the budget is spent.
+void coordinator_actor::requeue_lost(const std::string& prompt_id,
+                                     const std::string& worker_id,
+                                     const std::string& name, const std::string& reason) {
+  auto* p = queue_.find(prompt_id);
+  if (!p) {
+    return;
+  }
+  p->failed_workers.push_back(worker_id);
+  journal_.add(
+      failure_note{epoch_ms(), worker_id, name, prompt_id, "prompt lost: " + reason});
+  if (p->failed_workers.size() >= setup_.retry_budget) {
+    abandon(prompt_id, "The prompt was lost with " +
+                           std::to_string(p->failed_workers.size()) +
+                           " workers, its retry budget; the last, " + name +
+                           ", went away (" + reason + "). It is not run again.");
+    return;
+  }
+  queue_.set_running(*p, false);
+  p->requeued = true;
+  ++p->attempt;
+  if (auto saved = setup_.store->mark(*p); !saved) {
+    log_->error("requeue not saved prompt_id={} error={}", p->prompt_id,
+                describe(saved.error()));
+  }
+  log_->warn("prompt requeued prompt_id={} worker_id={} attempt={} failed_workers={}",
+             p->prompt_id, worker_id, p->attempt, p->failed_workers.size());
+  queue_.requeue(prompt_id);
 }
 
 /// Ends a queued prompt with an execution_error written to history.

@@ -181,22 +181,45 @@ std::string worker_record::lacking(const prompt_needs& needs) const {
   return {};
 }
 
-worker_record& worker_roster::join(const actors::worker_hello& hello,
-                                   std::int64_t now_ms) {
-  worker_record record;
-  record.hello = hello;
-  record.joined_ms = now_ms;
-  auto catalog = json::parse(hello.catalog_json, nullptr, false);
+namespace {
+
+/// Sets the classes and combo choices of `record` from its catalog.
+void read_catalog(worker_record& record, const std::string& catalog_json) {
+  auto catalog = json::parse(catalog_json, nullptr, false);
+  record.classes.clear();
   if (catalog.is_object()) {
     for (const auto& [name, info] : catalog.items()) {
       record.classes.insert(name);
     }
   }
   record.choices = choices_of(catalog);
+}
+
+}  // namespace
+
+worker_record& worker_roster::join(const actors::worker_hello& hello,
+                                   std::int64_t now_ms) {
+  worker_record record;
+  record.hello = hello;
+  record.joined_ms = now_ms;
+  read_catalog(record, hello.catalog_json);
   leave(hello.worker_id);
   auto [it, added] = workers_.emplace(hello.worker_id, std::move(record));
   index(it->first, it->second);
   return it->second;
+}
+
+worker_record* worker_roster::update_catalog(const std::string& worker_id,
+                                             const std::string& catalog_json) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end()) {
+    return nullptr;
+  }
+  free_.remove(it->first, it->second);
+  it->second.hello.catalog_json = catalog_json;
+  read_catalog(it->second, catalog_json);
+  index(it->first, it->second);
+  return &it->second;
 }
 
 void worker_roster::leave(const std::string& worker_id) {

@@ -78,6 +78,10 @@ class worker_roster {
   /// Adds or replaces a worker; returns its record.
   worker_record& join(const actors::worker_hello& hello, std::int64_t now_ms);
   void leave(const std::string& worker_id);
+  /// Replaces what a joined worker offers (its backend came or went), keeping
+  /// its load and cache; returns the record, or nullptr for an unknown id.
+  worker_record* update_catalog(const std::string& worker_id,
+                                const std::string& catalog_json);
 
   worker_record* find(const std::string& worker_id);
   const std::map<std::string, worker_record>& all() const { return workers_; }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "actors/log.hpp"
+#include "actors/messages.hpp"
 #include "worker/execution_list.hpp"
 #include "worker/node_call.hpp"
 
@@ -554,6 +555,27 @@ fragment_report executor::run(const actors::prompt_graph& graph,
                               attempt_environment& env) {
   fragment_run attempt{registry_, cache_, graph, env};
   return attempt.run(outputs);
+}
+
+actors::fragment_done fragment_done_of(const actors::run_fragment& fragment,
+                                       fragment_report report) {
+  auto dump = [](const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  actors::fragment_done done;
+  done.prompt_id = fragment.prompt_id;
+  done.fragment = fragment.fragment;
+  done.attempt = fragment.attempt;
+  done.outcome = static_cast<std::uint8_t>(report.outcome);
+  done.last_seq = report.last_seq;
+  done.started_ms = report.started_ms;
+  done.cached_ms = report.cached_ms;
+  done.cached_nodes = std::move(report.cached_nodes);
+  done.ended_ms = report.ended_ms;
+  done.detail_json = dump(report.detail);
+  done.outputs_json = dump(report.outputs);
+  done.meta_json = dump(report.meta);
+  return done;
 }
 
 fragment_report executor::refuse(attempt_environment& env, const std::string& message) {

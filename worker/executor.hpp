@@ -11,6 +11,11 @@
 #include "worker/node_registry.hpp"
 #include "worker/output_cache.hpp"
 
+namespace drover::actors {
+struct fragment_done;
+struct run_fragment;
+}  // namespace drover::actors
+
 namespace drover::worker {
 
 /// What `fragment_done` reports about an attempt (actors/messages.hpp).
@@ -59,6 +64,10 @@ class executor {
   const node_registry& registry_;
   output_cache cache_;
 };
+
+/// The `fragment_done` that reports `report`, an attempt of `fragment`.
+actors::fragment_done fragment_done_of(const actors::run_fragment& fragment,
+                                       fragment_report report);
 
 /// Milliseconds since the epoch, as events carry them.
 std::int64_t now_ms();

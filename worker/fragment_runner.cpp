@@ -51,8 +51,8 @@ void fragment_runner::interrupt(const std::string& prompt_id) {
   }
 }
 
-void fragment_runner::free(bool cache) {
-  if (!cache) {
+void fragment_runner::free(const actors::free_memory& request) {
+  if (!request.free_memory) {
     return;
   }
   {
@@ -130,20 +130,7 @@ actors::fragment_done fragment_runner::run(job& j) {
   log->info("fragment ended prompt_id={} fragment={} attempt={} outcome={} last_seq={}",
             f.prompt_id, f.fragment, f.attempt, static_cast<int>(report.outcome),
             report.last_seq);
-  actors::fragment_done done;
-  done.prompt_id = f.prompt_id;
-  done.fragment = f.fragment;
-  done.attempt = f.attempt;
-  done.outcome = static_cast<std::uint8_t>(report.outcome);
-  done.last_seq = report.last_seq;
-  done.started_ms = report.started_ms;
-  done.cached_ms = report.cached_ms;
-  done.cached_nodes = std::move(report.cached_nodes);
-  done.ended_ms = report.ended_ms;
-  done.detail_json = report.detail.dump(-1, ' ', false, json::error_handler_t::replace);
-  done.outputs_json = report.outputs.dump(-1, ' ', false, json::error_handler_t::replace);
-  done.meta_json = report.meta.dump(-1, ' ', false, json::error_handler_t::replace);
-  return done;
+  return fragment_done_of(f, std::move(report));
 }
 
 }  // namespace drover::worker

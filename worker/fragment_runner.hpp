@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "worker/event_sink.hpp"
 #include "worker/executor.hpp"
+#include "worker/fragment_target.hpp"
 #include "worker/node_registry.hpp"
 #include "worker/store_file_sink.hpp"
 
@@ -27,7 +28,7 @@ namespace drover::worker {
 /// between prompts, and reports each attempt's `fragment_done` through
 /// `on_done`, called on the execution thread. Lets callers on other threads
 /// (the worker actor) submit and interrupt without ever blocking on a node.
-class fragment_runner {
+class fragment_runner final : public fragment_target {
  public:
   using done_callback = std::function<void(actors::fragment_done)>;
 
@@ -38,25 +39,22 @@ class fragment_runner {
 
   /// Interrupts the running fragment and stops the thread; queued fragments
   /// are dropped (the coordinator requeues them when this worker leaves).
-  ~fragment_runner();
+  ~fragment_runner() override;
 
   /// Queues `job`; its files go to the result store at `store_endpoint`.
-  void submit(actors::run_fragment job, std::string store_endpoint);
+  void submit(actors::run_fragment job, std::string store_endpoint) override;
 
   /// Sets the interrupt flag of every queued or running attempt of
   /// `prompt_id`; an empty id interrupts them all.
-  void interrupt(const std::string& prompt_id);
+  void interrupt(const std::string& prompt_id) override;
 
-  /// ComfyUI's `/free`: when `cache` is set, empties the output cache after
-  /// the fragment running now, or at once when idle.
-  void free(bool cache);
+  /// ComfyUI's `/free`: when `request.free_memory` is set, empties the
+  /// output cache after the fragment running now, or at once when idle.
+  /// Native nodes hold no models.
+  void free(const actors::free_memory& request) override;
 
  private:
-  struct job {
-    actors::run_fragment fragment;
-    std::string store_endpoint;
-    std::shared_ptr<std::atomic<bool>> interrupt;
-  };
+  using job = queued_fragment;
 
   void loop();
   actors::fragment_done run(job& j);

@@ -8,7 +8,7 @@
 #include "actors/endpoint.hpp"
 #include "actors/log.hpp"
 #include "actors/ready_line.hpp"
-#include "worker/fragment_runner.hpp"
+#include "worker/fragment_target.hpp"
 
 namespace drover::worker {
 
@@ -23,7 +23,13 @@ struct worker_state {
   caf::actor coordinator;
   std::string store_endpoint;
   bool announced = false;
+  std::string sent_catalog;  ///< the catalog the coordinator has from us
 };
+
+/// The catalog to announce now.
+std::string current_catalog(const worker_link& link) {
+  return link.catalog_probe ? link.catalog_probe() : link.hello.catalog_json;
+}
 
 void print_ready_line(const worker_link& link) {
   actors::ready_line line{"worker",
@@ -55,7 +61,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
       [self, link, log](caf::connect_atom, caf::actor coordinator) {
         self->state.coordinator = coordinator;
         self->monitor(coordinator);
-        self->request(coordinator, hello_timeout, link->hello)
+        auto hello = link->hello;
+        hello.catalog_json = current_catalog(*link);
+        self->state.sent_catalog = hello.catalog_json;
+        self->request(coordinator, hello_timeout, std::move(hello))
             .then(
                 [self, link, log](actors::worker_welcome& w) {
                   actors::endpoint store{link->coordinator_host, w.store_port};
@@ -80,18 +89,24 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                 });
       },
       [self, link](update_atom) {
-        if (self->state.coordinator && link->device_probe) {
-          self->send(self->state.coordinator,
-                     actors::worker_update{link->hello.worker_id, link->device_probe()});
+        if (self->state.coordinator) {
+          actors::worker_update update{link->hello.worker_id, {}, {}};
+          if (link->device_probe) {
+            update.device_json = link->device_probe();
+          }
+          if (auto catalog = current_catalog(*link);
+              catalog != self->state.sent_catalog) {
+            self->state.sent_catalog = catalog;
+            update.catalog_json = std::move(catalog);
+          }
+          self->send(self->state.coordinator, std::move(update));
         }
         self->delayed_send(self, update_interval, update_atom::value);
       },
       [self, link](actors::run_fragment& job) {
         link->runner->submit(std::move(job), self->state.store_endpoint);
       },
-      [link](const actors::free_memory& request) {
-        link->runner->free(request.free_memory);
-      },
+      [link](const actors::free_memory& request) { link->runner->free(request); },
       [link](const actors::interrupt_prompt& stop) {
         link->runner->interrupt(stop.prompt_id);
       },

@@ -10,7 +10,7 @@
 
 namespace drover::worker {
 
-class fragment_runner;
+class fragment_target;
 
 /// What the worker actor shares with `run_worker`'s main thread. Set up
 /// before the actor gets its first message; `runner` outlives the actor's
@@ -18,10 +18,13 @@ class fragment_runner;
 struct worker_link {
   actors::worker_hello hello;    ///< sent after every (re)connect
   std::string coordinator_host;  ///< the result store lives there
-  fragment_runner* runner = nullptr;
+  fragment_target* runner = nullptr;
   std::atomic<bool> need_connect{true};  ///< set on down_msg; main thread reconnects
   /// This worker's device now, for `worker_update`; may be empty.
   std::function<std::string()> device_probe;
+  /// The classes this worker offers now (its catalog JSON), for `worker_hello`
+  /// and `worker_update`; empty: `hello.catalog_json`, which never changes.
+  std::function<std::string()> catalog_probe;
 };
 
 /// Spawns the worker actor (docs/actors.md §2). Send it

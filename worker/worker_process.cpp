@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -12,8 +13,11 @@
 #include "actors/ids.hpp"
 #include "actors/log.hpp"
 #include "actors/termination.hpp"
+#include "worker/backend_runner.hpp"
+#include "worker/comfyui_backend.hpp"
 #include "worker/core_nodes.hpp"
 #include "worker/event_publisher.hpp"
+#include "worker/fragment_router.hpp"
 #include "worker/fragment_runner.hpp"
 #include "worker/node_pack_loader.hpp"
 #include "worker/testing_nodes.hpp"
@@ -112,6 +116,16 @@ int run_worker(const worker_options& options) {
     }
   }
 
+  std::optional<comfyui_backend> backend;
+  if (!options.backend.empty()) {
+    auto parsed = comfyui_backend::parse(options.backend);
+    if (!parsed) {
+      log->error("backend refused error={}", parsed.error().message);
+      return 2;
+    }
+    backend.emplace(std::move(parsed.value()));
+  }
+
   zmq::context_t context;
   event_publisher::options publish_options;
   publish_options.host = options.advertise_host.empty()
@@ -144,12 +158,34 @@ int run_worker(const worker_options& options) {
     caf::actor_system system{config};
     auto worker = spawn_worker_actor(system, link);
     {
-      fragment_runner runner{registry, *publisher.value(), context,
-                             [worker](actors::fragment_done done) {
-                               caf::anon_send(worker, std::move(done));
-                             },
+      auto report = [worker](actors::fragment_done done) {
+        caf::anon_send(worker, std::move(done));
+      };
+      fragment_runner runner{registry, *publisher.value(), context, report,
                              cache_settings(options)};
       link.runner = &runner;
+
+      // With a backend, the router takes the fragments and the worker offers
+      // the backend's classes while it answers.
+      std::optional<backend_runner> bridge;
+      std::optional<fragment_router> router;
+      if (backend) {
+        bridge.emplace(*backend, "drover-" + hello.worker_id, *publisher.value(), context,
+                       report);
+        router.emplace(registry, runner, *bridge);
+        link.runner = &*router;
+        link.catalog_probe = [&router] {
+          return router->catalog_json();
+        };
+        link.device_probe = [&bridge] {
+          auto device = bridge->device();
+          return device.is_object() ? device.dump() : cpu_device_json();
+        };
+        bridge->probe();
+        hello.device_json = link.device_probe();
+        log->info("backend bridge url={} reachable={}", backend->url(),
+                  !bridge->catalog().empty());
+      }
       log->info("worker started worker_id={} name={} events={} replay={}",
                 hello.worker_id, hello.name, hello.events_endpoint,
                 hello.replay_endpoint);

@@ -24,6 +24,10 @@ struct worker_options {
   /// `--node-packs DIR`: load every `*.so` node pack of DIR at start
   /// (docs/node-packs.md); empty: none.
   std::string node_packs;
+  /// `--backend comfyui=URL`: also run, whole, every fragment that needs a
+  /// class of the ComfyUI server at URL (docs/backends.md); empty: none.
+  /// TODO(#10): several backends, each a slot, or a config file naming them.
+  std::string backend;
 };
 
 /// Runs a worker process until SIGINT or SIGTERM: binds its event and replay

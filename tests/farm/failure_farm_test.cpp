@@ -4,34 +4,17 @@
 
 #include <chrono>
 #include <map>
-#include <set>
 #include <signal.h>
 
 #include <doctest/doctest.h>
 
 #include "actors/clock.hpp"
 #include "tests/farm/farm_fixture.hpp"
+#include "tests/farm/stream_log.hpp"
+#include "tests/farm/test_prompts.hpp"
 
 namespace drover::test {
 namespace {
-
-constexpr std::chrono::seconds frame_timeout{30};
-
-json node(const char* type, json inputs) {
-  return {{"class_type", type}, {"inputs", std::move(inputs)}};
-}
-
-/// StubImage → TestSyncProgressUpdate (`seconds`, simulated) → PreviewImage.
-/// `tag` changes the image, so that no two tags share cached results.
-json slow_prompt(double seconds, int tag) {
-  return {{"1", node("StubImage", {{"content", "WHITE"},
-                                   {"height", 8 + tag},
-                                   {"width", 8},
-                                   {"batch_size", 1}})},
-          {"2", node("TestSyncProgressUpdate",
-                     {{"value", json::array({"1", 0})}, {"sleep_seconds", seconds}})},
-          {"3", node("PreviewImage", {{"images", json::array({"2", 0})}})}};
-}
 
 /// A prompt whose output node SIGKILLs the worker that runs it.
 json poison_prompt() {
@@ -39,82 +22,6 @@ json poison_prompt() {
       {"1", node("StubImage",
                  {{"content", "BLACK"}, {"height", 8}, {"width", 8}, {"batch_size", 1}})},
       {"2", node("DroverTestCrashWorker", {{"value", json::array({"1", 0})}})}};
-}
-
-/// The messages each prompt's client received, in order, by prompt id.
-class stream_log {
- public:
-  stream_log(farm_fixture& fixture, const std::string& client_id)
-      : ws_(fixture.connect_ws(client_id)) {}
-
-  /// Reads frames until `done` holds; fails the test when the farm goes
-  /// quiet for 30 s first.
-  template <class Predicate>
-  void read_until(Predicate done) {
-    while (!done(*this)) {
-      auto frame = next_frame(ws_, frame_timeout);
-      REQUIRE_MESSAGE(frame.has_value(), "no WebSocket frame within 30 s");
-      if (!frame->text) {
-        continue;
-      }
-      auto message = json::parse(frame->data);
-      const auto& data = message["data"];
-      if (data.is_object() && data.contains("prompt_id") &&
-          data["prompt_id"].is_string()) {
-        by_prompt_[data["prompt_id"]].push_back(message);
-      }
-    }
-  }
-
-  /// True once `executing` with node null arrived for `prompt_id`.
-  bool ended(const std::string& prompt_id) const {
-    auto it = by_prompt_.find(prompt_id);
-    if (it == by_prompt_.end()) {
-      return false;
-    }
-    for (const auto& m : it->second) {
-      if (m["type"] == "executing" && m["data"]["node"].is_null()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  bool all_ended(const std::vector<std::string>& ids) const {
-    for (const auto& id : ids) {
-      if (!ended(id)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /// How many messages of `type` the prompt's client got.
-  std::size_t count(const std::string& prompt_id, const std::string& type) const {
-    std::size_t n = 0;
-    auto it = by_prompt_.find(prompt_id);
-    if (it != by_prompt_.end()) {
-      for (const auto& m : it->second) {
-        n += m["type"] == type ? 1 : 0;
-      }
-    }
-    return n;
-  }
-
-  const std::vector<json>& messages(const std::string& prompt_id) {
-    return by_prompt_[prompt_id];
-  }
-
- private:
-  ws_client ws_;
-  std::map<std::string, std::vector<json>> by_prompt_;
-};
-
-std::string submit(farm_fixture& fixture, const json& prompt, const std::string& client) {
-  json request = {{"prompt", prompt}, {"client_id", client}};
-  auto accepted = fixture.post_json("/prompt", request, 200);
-  REQUIRE(accepted["prompt_id"].is_string());
-  return accepted["prompt_id"];
 }
 
 json farm_status(farm_fixture& fixture) {
@@ -140,32 +47,6 @@ std::string runner_of(farm_fixture& fixture, const std::string& prompt_id) {
   }
   FAIL("no worker runs " << prompt_id);
   return {};
-}
-
-/// Checks that the prompt's client saw one valid ComfyUI sequence ending in
-/// `terminal`: one execution_start, one terminal, no node executed twice.
-void check_one_stream(stream_log& log, const std::string& prompt_id,
-                      const std::string& terminal) {
-  CHECK(log.count(prompt_id, "execution_start") == 1);
-  CHECK(log.count(prompt_id, terminal) == 1);
-  for (const char* other :
-       {"execution_success", "execution_error", "execution_interrupted"}) {
-    if (terminal != other) {
-      CHECK(log.count(prompt_id, other) == 0);
-    }
-  }
-  std::multiset<std::string> executed;
-  for (const auto& m : log.messages(prompt_id)) {
-    if (m["type"] == "executed") {
-      executed.insert(m["data"]["node"].get<std::string>());
-    }
-  }
-  for (const auto& n : executed) {
-    CHECK_MESSAGE(executed.count(n) == 1, "node " << n << " executed twice");
-  }
-  const auto& last = log.messages(prompt_id).back();
-  CHECK(last["type"] == "executing");
-  CHECK(last["data"]["node"].is_null());
 }
 
 bool has_progress(stream_log& log, const std::string& prompt_id) {

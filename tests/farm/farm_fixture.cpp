@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "client/multipart_form.hpp"
+
 namespace drover::test {
 
 namespace {
@@ -70,17 +72,11 @@ http_response farm_fixture::post(const std::string& target, const std::string& b
 
 http_response farm_fixture::upload(const std::string& filename, const std::string& bytes,
                                    const std::string& subfolder) {
-  const std::string boundary = "----droverFarmUpload";
-  std::string body = "--" + boundary +
-                     "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" +
-                     filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
-                     bytes + "\r\n";
-  body += "--" + boundary +
-          "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\n" + subfolder +
-          "\r\n--" + boundary + "--\r\n";
-  auto response = client::http_request(address(), "POST", "/upload/image", body,
-                                       std::chrono::seconds{60},
-                                       "multipart/form-data; boundary=" + boundary);
+  client::multipart_form form;
+  form.add_file("image", filename, bytes);
+  form.add_field("subfolder", subfolder);
+  auto response = client::http_request(address(), "POST", "/upload/image", form.body(),
+                                       std::chrono::seconds{60}, form.content_type());
   REQUIRE_MESSAGE(response.has_value(), actors::describe(response.error()));
   return std::move(response.value());
 }

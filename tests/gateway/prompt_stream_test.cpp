@@ -15,20 +15,6 @@ namespace {
 using plain_json = nlohmann::json;
 using test::recorded_run;
 
-/// The text messages of `out` that reach a socket of `client_id`, parsed,
-/// without timestamps.
-std::vector<plain_json> seen_by(const std::vector<client_message>& messages,
-                                const std::string& client_id) {
-  std::vector<plain_json> seen;
-  for (const auto& message : messages) {
-    if (message.binary || (message.client_id && *message.client_id != client_id)) {
-      continue;
-    }
-    seen.push_back(test::without_timestamp(plain_json::parse(message.payload)));
-  }
-  return seen;
-}
-
 std::string describe(const std::vector<plain_json>& messages) {
   std::string text;
   for (const auto& m : messages) {
@@ -82,7 +68,7 @@ TEST_CASE("a normal run is composed exactly as ComfyUI sent it (scenario a)") {
   REQUIRE(run.events.size() == 14);
   prompt_streams streams;
   auto out = feed_in_order(streams, run);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
   CHECK(out.replays.empty());
   CHECK(streams.open_prompts() == 0);
 }
@@ -93,7 +79,7 @@ TEST_CASE("a fully cached rerun sends executed for cached outputs only (scenario
     auto run = test::recorded_prompt_run("b_cached_rerun.jsonl", "A", index);
     prompt_streams streams;
     auto out = feed_in_order(streams, run);
-    check_same(seen_by(out.messages, run.client_id), run);
+    check_same(test::seen_by(out.messages, run.client_id), run);
   }
 }
 
@@ -104,14 +90,14 @@ TEST_CASE(
   REQUIRE(run.finished.terminal_type == "execution_error");
   prompt_streams streams;
   auto out = feed_in_order(streams, run);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
 }
 
 TEST_CASE("an interrupted run ends with execution_interrupted (scenario d)") {
   auto run = test::recorded_prompt_run("d_interrupt.jsonl", "A", 0);
   prompt_streams streams;
   auto out = feed_in_order(streams, run);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
 }
 
 TEST_CASE("events that arrive before the plan are held and delivered after it") {
@@ -126,7 +112,7 @@ TEST_CASE("events that arrive before the plan are held and delivered after it") 
   CHECK(out.replays.empty());
   streams.on_planned(run.planned, out);
   streams.on_finished(run.finished, out);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
 }
 
 TEST_CASE("events arriving in any order are delivered in sequence order") {
@@ -144,7 +130,7 @@ TEST_CASE("events arriving in any order are delivered in sequence order") {
     streams.on_event(e, out);
   }
   streams.on_finished(run.finished, out);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
 }
 
 TEST_CASE("a finish that arrives before the last events waits for them") {
@@ -157,7 +143,7 @@ TEST_CASE("a finish that arrives before the last events waits for them") {
     streams.on_event(run.events[i], out);
   }
   streams.on_finished(run.finished, out);
-  auto before = types_of(seen_by(out.messages, run.client_id));
+  auto before = types_of(test::seen_by(out.messages, run.client_id));
   CHECK(std::count(before.begin(), before.end(), "execution_success") == 0);
   // The missing tail is asked for once; the events then arrive over PUB/SUB.
   REQUIRE(out.replays.size() == 1);
@@ -165,7 +151,7 @@ TEST_CASE("a finish that arrives before the last events waits for them") {
   for (std::size_t i = run.events.size() - 3; i < run.events.size(); ++i) {
     streams.on_event(run.events[i], out);
   }
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
   CHECK(streams.open_prompts() == 0);
 }
 
@@ -184,7 +170,7 @@ TEST_CASE("a gap in the numbers asks the worker for a replay and resumes with it
   CHECK(out.replays[0].worker_id == "w1");
   CHECK(out.replays[0].key == actors::attempt_key{run.prompt_id, 0, 0});
   CHECK(out.replays[0].from == 5);
-  auto before = seen_by(out.messages, run.client_id);
+  auto before = test::seen_by(out.messages, run.client_id);
   CHECK(before.size() < run.messages.size());
 
   // The replay answer: the events from 5 on, duplicates included.
@@ -193,7 +179,7 @@ TEST_CASE("a gap in the numbers asks the worker for a replay and resumes with it
   }
   streams.on_replay_answered(run.events[0].key, true, out);
   streams.on_finished(run.finished, out);
-  check_same(seen_by(out.messages, run.client_id), run);
+  check_same(test::seen_by(out.messages, run.client_id), run);
   CHECK(out.replays.size() == 1);
 }
 
@@ -210,7 +196,7 @@ TEST_CASE("events the worker no longer holds are skipped so that the prompt comp
   streams.on_finished(run.finished, out);
   REQUIRE(out.replays.size() == 1);
   streams.on_replay_answered(run.events[0].key, false, out);
-  auto seen = seen_by(out.messages, run.client_id);
+  auto seen = test::seen_by(out.messages, run.client_id);
   REQUIRE(!seen.empty());
   CHECK(seen.back()["type"] == "executing");
   CHECK(seen.back()["data"]["node"].is_null());
@@ -228,7 +214,7 @@ TEST_CASE("a prompt without client id broadcasts progress only, as ComfyUI does"
   for (const auto& m : out.messages) {
     CHECK_FALSE(m.client_id.has_value());
   }
-  auto types = types_of(seen_by(out.messages, "anyone"));
+  auto types = types_of(test::seen_by(out.messages, "anyone"));
   std::vector<std::string> allowed{"status", "progress_state"};
   for (const auto& type : types) {
     CHECK_MESSAGE(std::find(allowed.begin(), allowed.end(), type) != allowed.end(), type);
@@ -243,7 +229,7 @@ TEST_CASE("an interrupt of a prompt without client id reaches every socket") {
   run.finished.has_client_id = false;
   prompt_streams streams;
   auto out = feed_in_order(streams, run);
-  auto types = types_of(seen_by(out.messages, "anyone"));
+  auto types = types_of(test::seen_by(out.messages, "anyone"));
   CHECK(std::count(types.begin(), types.end(), "execution_interrupted") == 1);
   CHECK(std::count(types.begin(), types.end(), "executing") == 0);
 }
@@ -272,7 +258,7 @@ TEST_CASE("a requeued attempt does not repeat nodes the client saw finish") {
       id, true, "c1", 0, "execution_success", "{}", {{0, 1, "w2", 5}}};
   streams.on_finished(done, out);
 
-  auto seen = seen_by(out.messages, "c1");
+  auto seen = test::seen_by(out.messages, "c1");
   std::vector<std::string> executing;
   for (const auto& m : seen) {
     if (m["type"] == "executing" && !m["data"]["node"].is_null()) {
@@ -302,7 +288,7 @@ TEST_CASE("a prompt given up before any event starts and ends with its error") {
       {}};
   streams.on_finished(given_up, out);
 
-  auto types = types_of(seen_by(out.messages, "c1"));
+  auto types = types_of(test::seen_by(out.messages, "c1"));
   CHECK(types == std::vector<std::string>{"status", "status", "execution_start",
                                           "execution_cached", "execution_error", "status",
                                           "executing"});
@@ -311,7 +297,7 @@ TEST_CASE("a prompt given up before any event starts and ends with its error") {
   // A late event of a dead attempt changes nothing.
   stream_output late;
   streams.on_event(event_of(id, 0, actors::fragment_started{{}}), late);
-  CHECK(seen_by(late.messages, "c1").empty());
+  CHECK(test::seen_by(late.messages, "c1").empty());
 }
 
 TEST_CASE("a prompt given up mid-run keeps what was delivered and ends once") {
@@ -326,7 +312,7 @@ TEST_CASE("a prompt given up mid-run keeps what was delivered and ends once") {
   actors::prompt_finished given_up{id, true, "c1", 0, "execution_error", "{}", {}};
   streams.on_finished(given_up, out);
 
-  auto types = types_of(seen_by(out.messages, "c1"));
+  auto types = types_of(test::seen_by(out.messages, "c1"));
   CHECK(std::count(types.begin(), types.end(), "execution_start") == 1);
   CHECK(std::count(types.begin(), types.end(), "execution_error") == 1);
   CHECK(types.back() == "executing");
@@ -343,11 +329,12 @@ TEST_CASE("a finish naming an attempt whose plan was missed replaces the earlier
   streams.on_event(event_of(id, 1, actors::node_started{"1", "1", "", "1"}, 0, 1), out);
   streams.on_event(event_of(id, 2, actors::node_finished{"1"}, 0, 1), out);
   streams.on_event(event_of(id, 3, actors::fragment_ended{}, 0, 1), out);
-  CHECK(types_of(seen_by(out.messages, "c1")) == std::vector<std::string>{"status"});
+  CHECK(types_of(test::seen_by(out.messages, "c1")) ==
+        std::vector<std::string>{"status"});
 
   streams.on_finished({id, true, "c1", 0, "execution_success", "{}", {{0, 1, "w2", 3}}},
                       out);
-  auto types = types_of(seen_by(out.messages, "c1"));
+  auto types = types_of(test::seen_by(out.messages, "c1"));
   CHECK(std::count(types.begin(), types.end(), "execution_start") == 1);
   CHECK(std::count(types.begin(), types.end(), "execution_success") == 1);
   CHECK(types.back() == "executing");
@@ -374,10 +361,10 @@ TEST_CASE("two fragments start together with one merged execution_cached") {
   streams.on_planned(plan, out);
   streams.on_event(event_of(id, 0, actors::fragment_started{{"1", "2"}}, 0), out);
   streams.on_event(event_of(id, 1, actors::node_started{"3", "3", "", "3"}, 0), out);
-  CHECK(seen_by(out.messages, "c1").size() == 1);  // the dequeue status only
+  CHECK(test::seen_by(out.messages, "c1").size() == 1);  // the dequeue status only
 
   streams.on_event(event_of(id, 0, actors::fragment_started{{"2", "4"}}, 1), out);
-  auto seen = seen_by(out.messages, "c1");
+  auto seen = test::seen_by(out.messages, "c1");
   REQUIRE(seen.size() >= 3);
   CHECK(seen[1]["type"] == "execution_start");
   CHECK(seen[2]["type"] == "execution_cached");
@@ -392,7 +379,7 @@ TEST_CASE("progress ticks update the node map and send progress") {
   streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
   streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
   streams.on_event(event_of(id, 2, actors::node_progress{"7", 3, 20}), out);
-  auto seen = seen_by(out.messages, "c1");
+  auto seen = test::seen_by(out.messages, "c1");
   REQUIRE(seen.size() == 7);
   CHECK(seen[5]["type"] == "progress_state");
   CHECK(seen[5]["data"]["nodes"]["7"]["value"] == 3);

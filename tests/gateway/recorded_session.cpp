@@ -68,6 +68,18 @@ plain_json without_timestamp(plain_json message) {
   return message;
 }
 
+std::vector<plain_json> seen_by(const std::vector<gateway::client_message>& messages,
+                                const std::string& client_id) {
+  std::vector<plain_json> seen;
+  for (const auto& message : messages) {
+    if (message.binary || (message.client_id && *message.client_id != client_id)) {
+      continue;
+    }
+    seen.push_back(without_timestamp(plain_json::parse(message.payload)));
+  }
+  return seen;
+}
+
 recorded_run recorded_prompt_run(const std::string& file_name, const std::string& client,
                                  int index) {
   // The client's text messages, split into runs at each `executing null`.

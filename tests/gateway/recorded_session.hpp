@@ -11,6 +11,7 @@
 
 #include "actors/event.hpp"
 #include "actors/messages.hpp"
+#include "gateway/client_message.hpp"
 
 namespace drover::test {
 
@@ -37,5 +38,10 @@ recorded_run recorded_prompt_run(const std::string& file_name, const std::string
 
 /// `timestamp` removed from `data`, as runs differ only there.
 nlohmann::json without_timestamp(nlohmann::json message);
+
+/// The text messages of `messages` that reach a socket of `client_id`,
+/// parsed, without timestamps.
+std::vector<nlohmann::json> seen_by(const std::vector<gateway::client_message>& messages,
+                                    const std::string& client_id);
 
 }  // namespace drover::test
