@@ -91,7 +91,8 @@ class coordinator_actor : public caf::event_based_actor {
 
   void drop_worker(const std::string& worker_id, const std::string& reason, bool failure);
   void requeue_lost(const std::string& prompt_id, const std::string& worker_id,
-                    const std::string& name, const std::string& reason);
+                    const std::string& name, const std::string& reason,
+                    bool counted = true);
   void abandon(const std::string& prompt_id, const std::string& reason);
   void dispatch();
   void start_attempt(queued_prompt& p, const std::string& worker_id);
@@ -277,12 +278,17 @@ void coordinator_actor::on_worker_update(const worker_update& update) {
     return;
   }
   w = roster_.update_catalog(update.worker_id, update.catalog_json);
-  known_classes_[update.worker_id] =
-      std::set<std::string>(w->classes.begin(), w->classes.end());
+  // What a worker offered stays remembered while its backend is away, so
+  // that prompts for it wait in the queue instead of being refused.
+  auto& known = known_classes_[update.worker_id];
+  auto before = known.size();
+  known.insert(w->classes.begin(), w->classes.end());
   merge_catalog(catalog_, catalog);
-  if (auto saved = setup_.store->save_catalog(update.worker_id, catalog); !saved) {
-    log_->error("catalog not saved worker_id={} error={}", update.worker_id,
-                describe(saved.error()));
+  if (known.size() > before) {
+    if (auto saved = setup_.store->save_catalog(update.worker_id, catalog); !saved) {
+      log_->error("catalog not saved worker_id={} error={}", update.worker_id,
+                  describe(saved.error()));
+    }
   }
   log_->info("worker catalog changed worker_id={} classes={}", update.worker_id,
              w->classes.size());
@@ -660,8 +666,10 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
         detail.is_object() && detail.contains("reason") && detail["reason"].is_string()
             ? detail["reason"].get<std::string>()
             : std::string{"its backend went away"};
+    // A prompt the backend never took cannot have harmed it.
+    bool started = !(detail.is_object() && detail.value("started", true) == false);
     requeue_lost(done.prompt_id, worker_id, record ? record->hello.name : worker_id,
-                 reason);
+                 reason, started);
     dispatch();
     return;
   }
@@ -736,20 +744,24 @@ void coordinator_actor::drop_worker(const std::string& worker_id,
 }
 
 /// An attempt of `prompt_id` was lost with its worker (or the worker's
-/// backend): it counts against the prompt's retry budget, and the prompt goes
-/// back to the front of the queue with the next attempt number, never to this
-/// worker again, or fails once the budget is spent.
+/// backend): the prompt goes back to the front of the queue with the next
+/// attempt number. A `counted` loss also counts against the prompt's retry
+/// budget: the prompt never goes to this worker again, and fails once the
+/// budget is spent.
 void coordinator_actor::requeue_lost(const std::string& prompt_id,
                                      const std::string& worker_id,
-                                     const std::string& name, const std::string& reason) {
+                                     const std::string& name, const std::string& reason,
+                                     bool counted) {
   auto* p = queue_.find(prompt_id);
   if (!p) {
     return;
   }
-  p->failed_workers.push_back(worker_id);
   journal_.add(
       failure_note{epoch_ms(), worker_id, name, prompt_id, "prompt lost: " + reason});
-  if (p->failed_workers.size() >= setup_.retry_budget) {
+  if (counted) {
+    p->failed_workers.push_back(worker_id);
+  }
+  if (counted && p->failed_workers.size() >= setup_.retry_budget) {
     abandon(prompt_id, "The prompt was lost with " +
                            std::to_string(p->failed_workers.size()) +
                            " workers, its retry budget; the last, " + name +

@@ -258,7 +258,10 @@ std::string worker_roster::why_none_can_run(
     note(w.hello.name, missing);
   }
   for (const auto& [id, classes] : remembered) {
-    if (workers_.count(id) != 0) {
+    // A joined worker is judged by what it offers now, unless it offered
+    // more before: its backend is away and may come back.
+    auto joined = workers_.find(id);
+    if (joined != workers_.end() && joined->second.classes.size() >= classes.size()) {
       continue;
     }
     auto missing =

@@ -93,7 +93,8 @@ class worker_roster {
   /// Why no worker, joined now or remembered, can run a prompt with `needs`
   /// ("w1 lacks ImageBlur; w2 lacks …", at most 8 named); empty when one
   /// can. A remembered worker (`remembered`: classes by worker id) that has
-  /// not joined is judged by its classes alone.
+  /// not joined, or that offered more classes before than it does now (its
+  /// backend is away), is judged by its remembered classes alone.
   std::string why_none_can_run(
       const prompt_needs& needs,
       const std::map<std::string, std::set<std::string>>& remembered) const;

@@ -229,7 +229,7 @@ void backend_runner::loop() {
     }
 
     if (next) {
-      auto done = ws_ ? run(*next) : lost(*next, "the backend does not answer");
+      auto done = ws_ ? run(*next) : lost(*next, "the backend does not answer", false);
       {
         std::lock_guard lock{mutex_};
         running_flag_.reset();
@@ -253,8 +253,8 @@ void backend_runner::loop() {
   }
 }
 
-actors::fragment_done backend_runner::lost(const job& j,
-                                           const std::string& reason) const {
+actors::fragment_done backend_runner::lost(const job& j, const std::string& reason,
+                                           bool started) const {
   const auto& f = j.fragment;
   actors::logger("worker")->warn("fragment lost prompt_id={} attempt={} url={} reason={}",
                                  f.prompt_id, f.attempt, backend_.url(), reason);
@@ -263,7 +263,8 @@ actors::fragment_done backend_runner::lost(const job& j,
   done.fragment = f.fragment;
   done.attempt = f.attempt;
   done.outcome = static_cast<std::uint8_t>(actors::fragment_outcome::lost);
-  done.detail_json = dump(json{{"reason", "backend " + backend_.url() + ": " + reason}});
+  done.detail_json = dump(json{{"reason", "backend " + backend_.url() + ": " + reason},
+                               {"started", started}});
   done.outputs_json = "{}";
   done.meta_json = "{}";
   return done;
@@ -296,7 +297,7 @@ actors::fragment_done backend_runner::run(job& j) {
     if (!submitted) {
       auto reason = actors::describe(submitted.error());
       disconnect(reason);
-      return lost(j, reason);
+      return lost(j, reason, false);
     }
     if (!submitted.value().accepted) {
       log->warn("backend refused prompt prompt_id={} answer={}", f.prompt_id,

@@ -79,7 +79,10 @@ class backend_runner {
   bool connect();
   void disconnect(const std::string& reason);
   actors::fragment_done run(job& j);
-  actors::fragment_done lost(const job& j, const std::string& reason) const;
+  /// `started`: whether the backend had taken the prompt; one it never
+  /// took does not count against the prompt's retry budget.
+  actors::fragment_done lost(const job& j, const std::string& reason,
+                             bool started = true) const;
   bool stopping() const;
   void drop_leftover(const std::string& prompt_id);
   void upload_inputs(const json& prompt, store_file_sink& files);

@@ -18,6 +18,7 @@ constexpr std::chrono::seconds hello_timeout{10};
 constexpr std::chrono::seconds update_interval{5};
 
 using update_atom = caf::atom_constant<caf::atom("update")>;
+using catalog_atom = caf::atom_constant<caf::atom("catalog")>;
 
 struct worker_state {
   caf::actor coordinator;
@@ -38,6 +39,23 @@ void print_ready_line(const worker_link& link) {
                            {"events", link.hello.events_endpoint},
                            {"replay", link.hello.replay_endpoint}}};
   std::cout << line.to_string() << std::endl;
+}
+
+/// Sends the coordinator this worker's device, and its catalog when that
+/// changed since the coordinator last had it.
+void send_update(caf::stateful_actor<worker_state>* self, const worker_link& link) {
+  if (!self->state.coordinator) {
+    return;
+  }
+  actors::worker_update update{link.hello.worker_id, {}, {}};
+  if (link.device_probe) {
+    update.device_json = link.device_probe();
+  }
+  if (auto catalog = current_catalog(link); catalog != self->state.sent_catalog) {
+    self->state.sent_catalog = catalog;
+    update.catalog_json = std::move(catalog);
+  }
+  self->send(self->state.coordinator, std::move(update));
 }
 
 caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
@@ -89,20 +107,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                 });
       },
       [self, link](update_atom) {
-        if (self->state.coordinator) {
-          actors::worker_update update{link->hello.worker_id, {}, {}};
-          if (link->device_probe) {
-            update.device_json = link->device_probe();
-          }
-          if (auto catalog = current_catalog(*link);
-              catalog != self->state.sent_catalog) {
-            self->state.sent_catalog = catalog;
-            update.catalog_json = std::move(catalog);
-          }
-          self->send(self->state.coordinator, std::move(update));
-        }
+        send_update(self, *link);
         self->delayed_send(self, update_interval, update_atom::value);
       },
+      [self, link](catalog_atom) { send_update(self, *link); },
       [self, link](actors::run_fragment& job) {
         link->runner->submit(std::move(job), self->state.store_endpoint);
       },
@@ -127,6 +135,10 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
 
 caf::actor spawn_worker_actor(caf::actor_system& system, worker_link& link) {
   return system.spawn(worker_behavior, &link);
+}
+
+void notify_catalog_changed(const caf::actor& worker) {
+  caf::anon_send(worker, catalog_atom::value);
 }
 
 }  // namespace drover::worker

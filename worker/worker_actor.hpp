@@ -36,4 +36,9 @@ struct worker_link {
 /// logged and dropped. Borrows `link`.
 caf::actor spawn_worker_actor(caf::actor_system& system, worker_link& link);
 
+/// Tells the worker actor that `link.catalog_probe` changed: it sends a
+/// `worker_update` at once, ahead of any `fragment_done` sent after this
+/// call. Any thread.
+void notify_catalog_changed(const caf::actor& worker);
+
 }  // namespace drover::worker

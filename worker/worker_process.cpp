@@ -171,7 +171,7 @@ int run_worker(const worker_options& options) {
       std::optional<fragment_router> router;
       if (backend) {
         bridge.emplace(*backend, "drover-" + hello.worker_id, *publisher.value(), context,
-                       report);
+                       report, [worker] { notify_catalog_changed(worker); });
         router.emplace(registry, runner, *bridge);
         link.runner = &*router;
         link.catalog_probe = [&router] {

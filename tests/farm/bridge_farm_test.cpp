@@ -185,6 +185,20 @@ TEST_CASE("a backend killed mid-prompt: the prompt completes on another, one str
   REQUIRE_FALSE(status["recent_failures"].empty());
 }
 
+TEST_CASE("a prompt sent while the backend restarts waits and runs once it is back") {
+  farm_fixture backend{backend_layout()};
+  farm_fixture farm{bridged_layout({&backend})};
+  backend.farm().gateway().send_signal(SIGKILL);
+
+  // The farm still takes the prompt: its worker offered the class before.
+  stream_log log{farm, "c1"};
+  auto id = submit(farm, slow_prompt(0.1, 2), "c1");
+  REQUIRE(backend.farm().restart_gateway().has_value());
+  log.read_until([&](stream_log& l) { return l.ended(id); });
+  check_one_stream(log, id, "execution_success");
+  CHECK(json::parse(backend.get("/history").body).contains(id));
+}
+
 TEST_CASE("an interrupt reaches the backend that runs the prompt") {
   farm_fixture backend{backend_layout()};
   farm_fixture farm{bridged_layout({&backend})};
