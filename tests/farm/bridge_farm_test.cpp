@@ -3,6 +3,7 @@
 // WebSocket API for real: the bridged worker cannot tell it from ComfyUI.
 // Every process is real; the failures are real signals.
 
+#include <algorithm>
 #include <chrono>
 #include <signal.h>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "tests/farm/farm_fixture.hpp"
 #include "tests/farm/stream_log.hpp"
 #include "tests/farm/test_prompts.hpp"
+#include "tests/worker/node_pack_test_support.hpp"
 #include "worker/png_codec.hpp"
 
 namespace drover::test {
@@ -129,6 +131,58 @@ TEST_CASE("a prompt through a bridged worker: its inputs, outputs and stream") {
              "c1");
   log.read_until([&](stream_log& l) { return l.ended(native_id); });
   check_one_stream(log, native_id, "execution_success");
+}
+
+/// Every frame a client gets while `prompt` runs, one line each: a text
+/// message's type and node, a binary frame's type. Ends at the prompt's
+/// `executing {node: null}`.
+std::vector<std::string> frames_of_run(farm_fixture& farm, const json& prompt) {
+  auto ws = farm.connect_ws("frames");
+  REQUIRE(next_frame(ws, std::chrono::seconds{30}).has_value());  // status
+  auto id = submit(farm, prompt, "frames");
+  std::vector<std::string> lines;
+  for (;;) {
+    auto frame = next_frame(ws, std::chrono::seconds{30});
+    REQUIRE_MESSAGE(frame.has_value(), "no WebSocket frame within 30 s");
+    if (!frame->text) {
+      REQUIRE(frame->data.size() >= 4);
+      lines.push_back("binary " + std::to_string(static_cast<int>(frame->data[3])));
+      continue;
+    }
+    auto message = json::parse(frame->data);
+    const auto& data = message["data"];
+    if (message["type"] == "status") {
+      continue;
+    }
+    std::string line = message["type"];
+    if (data.contains("node")) {
+      line += " node=" + data["node"].dump();
+    }
+    lines.push_back(line);
+    if (message["type"] == "executing" && data["node"].is_null() &&
+        data["prompt_id"] == id) {
+      return lines;
+    }
+  }
+}
+
+TEST_CASE("a backend node's previews, messages and ui reach the client in order") {
+  worker::testing::pack_folder packs;
+  packs.add(DROVER_EXAMPLE_PACK, "example.so");
+  auto layout = backend_layout();
+  layout.worker_args = {{"--node-packs", packs.path()}};
+  farm_fixture backend{layout};
+  farm_fixture farm{bridged_layout({&backend})};
+
+  auto example = [](int preview_size) {
+    return json{{"1", node("ExampleProgressNode",
+                           {{"steps", 3}, {"preview_size", preview_size}})}};
+  };
+  auto direct = frames_of_run(backend, example(16));
+  auto bridged = frames_of_run(farm, example(17));
+  CHECK(bridged == direct);
+  CHECK(std::count(bridged.begin(), bridged.end(), "binary 1") == 3);
+  CHECK(std::count(bridged.begin(), bridged.end(), "example.client_note") == 1);
 }
 
 TEST_CASE("a class only the backend has is placed only on the bridged worker") {
