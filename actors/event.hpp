@@ -46,6 +46,10 @@ struct node_progress {
   /// The attempt's next event is this tick's node_preview: clients get the
   /// two in ComfyUI's interleaved order (docs/events.md §4).
   bool preview_follows = false;
+  /// A tick that ComfyUI shows in `progress_state` (and a metadata preview)
+  /// alone, without a `progress` message: a V3 node's own progress, as a
+  /// ComfyUI backend reports it (docs/backends.md §3).
+  bool state_only = false;
 };
 
 /// A node returned a `ui` dictionary: it becomes ComfyUI's `executed`.

@@ -45,7 +45,7 @@ void pack_body(packer& out, const node_started& b) {
 }
 
 void pack_body(packer& out, const node_progress& b) {
-  out.pack_map(b.preview_follows ? 4 : 3);
+  out.pack_map(3 + (b.preview_follows ? 1 : 0) + (b.state_only ? 1 : 0));
   pack_key(out, "node");
   pack_string(out, b.node_id);
   pack_key(out, "value");
@@ -54,6 +54,10 @@ void pack_body(packer& out, const node_progress& b) {
   out.pack_double(b.max);
   if (b.preview_follows) {
     pack_key(out, "preview");
+    out.pack(true);
+  }
+  if (b.state_only) {
+    pack_key(out, "state_only");
     out.pack(true);
   }
 }
@@ -135,7 +139,12 @@ result<event_body> unpack_body(event_kind kind, const msgpack_reader& in) {
         DROVER_TRY(flag, in.boolean("preview"));
         preview = flag;
       }
-      return event_body{node_progress{std::move(node), value, max, preview}};
+      bool state_only = false;
+      if (in.find("state_only") != nullptr) {
+        DROVER_TRY(flag, in.boolean("state_only"));
+        state_only = flag;
+      }
+      return event_body{node_progress{std::move(node), value, max, preview, state_only}};
     }
     case event_kind::node_output: {
       DROVER_TRY(node, in.string("node"));

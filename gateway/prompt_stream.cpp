@@ -399,6 +399,9 @@ void prompt_stream::on_node_progress(const actors::node_progress& body,
   if (preview != nullptr) {
     push_preview(*preview, sockets::with_metadata, out);
   }
+  if (body.state_only) {
+    return;  // ComfyUI sends no `progress`, and no legacy preview, for it
+  }
 
   json data = json::object();
   data["value"] = body.value;

@@ -32,20 +32,22 @@ json parse_object(const std::string& text) {
   return value.is_object() ? value : json::object();
 }
 
-/// The input file a loader's value names: "name.png" or "sub/name.png",
-/// optionally annotated " [input]". Values that name another folder
-/// (" [output]", " [temp]") are left to the backend.
-/// TODO(#10): upload those from the farm's store as well.
-std::optional<actors::store_file> input_file_of(std::string value) {
-  static const std::string annotation = " [input]";
-  if (value.size() > annotation.size() &&
-      value.compare(value.size() - annotation.size(), annotation.size(), annotation) ==
-          0) {
-    value.resize(value.size() - annotation.size());
-  } else if (!value.empty() && value.back() == ']') {
-    return std::nullopt;
+/// The farm file a loader's value names: "name.png" or "sub/name.png" in
+/// the input folder, or in the folder an annotation names ("name.png
+/// [output]", " [input]", " [temp]").
+std::optional<actors::store_file> farm_file_of(std::string value) {
+  actors::store_file file{"input", "", {}};
+  for (const char* type : {"input", "output", "temp"}) {
+    auto annotation = std::string{" ["} + type + "]";
+    if (value.size() > annotation.size() &&
+        value.compare(value.size() - annotation.size(), annotation.size(), annotation) ==
+            0) {
+      value.resize(value.size() - annotation.size());
+      file.type = type;
+      break;
+    }
   }
-  actors::store_file file{"input", "", value};
+  file.filename = value;
   if (auto slash = value.rfind('/'); slash != std::string::npos) {
     file.subfolder = value.substr(0, slash);
     file.filename = value.substr(slash + 1);
@@ -292,7 +294,7 @@ actors::fragment_done backend_runner::run(job& j) {
   if (j.interrupt->load()) {
     stream.interrupt_unstarted();
   } else {
-    upload_inputs(prompt, *files_);
+    upload_inputs(prompt, *files_);  // may rename the files it names
     auto submitted = backend_.submit(prompt, f.prompt_id, client_id_, extra, f.outputs);
     if (!submitted) {
       auto reason = actors::describe(submitted.error());
@@ -383,16 +385,19 @@ void backend_runner::drop_leftover(const std::string& prompt_id) {
             stopped ? "ok" : actors::describe(stopped.error()));
 }
 
-/// Uploads to the backend every farm input file the prompt's loaders name,
-/// so that the backend reads the bytes the farm holds. A file the farm does
-/// not have is left to the backend's own input folder.
-void backend_runner::upload_inputs(const json& prompt, store_file_sink& files) {
+/// Uploads to the backend every farm file the prompt's loaders name, so
+/// that the backend reads the bytes the farm holds. An input keeps its name;
+/// an output or temp file goes into the backend's input folder under
+/// `drover_<type>/` and the prompt is changed to name it there, so that no
+/// file of the backend's own folders is overwritten. A file the farm does
+/// not have is left to the backend's own folders.
+void backend_runner::upload_inputs(json& prompt, store_file_sink& files) {
   if (!prompt.is_object()) {
     return;
   }
   auto log = actors::logger("worker");
   auto catalog = this->catalog();
-  for (const auto& [id, node] : prompt.items()) {
+  for (auto& [id, node] : prompt.items()) {
     if (!node.is_object() || !node.contains("class_type") || !node.contains("inputs") ||
         !node["class_type"].is_string() || !node["inputs"].is_object()) {
       continue;
@@ -401,11 +406,11 @@ void backend_runner::upload_inputs(const json& prompt, store_file_sink& files) {
     if (entry == catalog.end()) {
       continue;
     }
-    for (const auto& [name, value] : node["inputs"].items()) {
+    for (auto& [name, value] : node["inputs"].items()) {
       if (!value.is_string() || !is_upload_input(*entry, name)) {
         continue;
       }
-      auto file = input_file_of(value.get<std::string>());
+      auto file = farm_file_of(value.get<std::string>());
       if (!file) {
         continue;
       }
@@ -415,8 +420,12 @@ void backend_runner::upload_inputs(const json& prompt, store_file_sink& files) {
                    file->filename, actors::describe(bytes.error()));
         continue;
       }
-      if (auto sent =
-              backend_.upload_input(file->filename, file->subfolder, bytes.value());
+      auto subfolder = file->subfolder;
+      if (file->type != "input") {
+        subfolder = "drover_" + file->type + (subfolder.empty() ? "" : "/" + subfolder);
+        value = subfolder + "/" + file->filename + " [input]";
+      }
+      if (auto sent = backend_.upload_input(file->filename, subfolder, bytes.value());
           !sent) {
         log->warn("input upload failed node={} file={} error={}", id, file->filename,
                   actors::describe(sent.error()));

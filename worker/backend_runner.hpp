@@ -85,7 +85,7 @@ class backend_runner {
                              bool started = true) const;
   bool stopping() const;
   void drop_leftover(const std::string& prompt_id);
-  void upload_inputs(const json& prompt, store_file_sink& files);
+  void upload_inputs(json& prompt, store_file_sink& files);
   actors::result<json> store_outputs(const json& ui, store_file_sink& files);
 
   comfyui_backend backend_;

@@ -68,8 +68,8 @@ void backend_stream::take(const backend_frame& frame) {
 }
 
 void backend_stream::on_message(const std::string& type, const json& data) {
-  if (type != "progress" && preview_) {
-    flush_preview();
+  if (type != "progress") {
+    flush_held();
   }
   if (type == "status" || type == "feature_flags") {
     return;  // the farm's queue is not the backend's
@@ -133,8 +133,10 @@ void backend_stream::on_executing(const json& data) {
                                ids.real});
 }
 
-/// TODO(#10): a V3 node that reports progress in progress_state alone (no
-/// `progress` message) shows none until it finishes.
+/// A running node whose value moved is a tick: it waits for the `progress`
+/// message that ComfyUI sends right after for a ProgressBar, and goes out
+/// as a state-only tick when something else comes first (a V3 node's own
+/// progress has no `progress` message).
 void backend_stream::on_progress_state(const json& data) {
   auto nodes = data.find("nodes");
   if (nodes == data.end() || !nodes->is_object()) {
@@ -148,9 +150,18 @@ void backend_stream::on_progress_state(const json& data) {
     ids.display = text_of(entry, "display_node_id");
     ids.parent = text_of(entry, "parent_node_id");
     ids.real = text_of(entry, "real_node_id");
-    if (text_of(entry, "state") == "finished" && seen_.count(id) != 0 &&
-        finished_.insert(id).second) {
+    auto state = text_of(entry, "state");
+    auto value = entry.value("value", 0.0);
+    auto max = entry.value("max", 1.0);
+    bool moved = ids.value != value || ids.max != max;
+    ids.value = value;
+    ids.max = max;
+    if (state == "finished" && seen_.count(id) != 0 && finished_.insert(id).second) {
       publish(actors::node_finished{id});
+    } else if (state == "running" && moved && seen_.count(id) != 0 &&
+               finished_.count(id) == 0) {
+      flush_held();
+      tick_ = actors::node_progress{id, value, max, false, true};
     }
   }
 }
@@ -161,10 +172,11 @@ void backend_stream::on_progress(const json& data) {
     node = running_;
   }
   start_if_needed({});
-  bool with_preview = preview_ && preview_->node_id == node;
-  if (preview_ && !with_preview) {
-    flush_preview();
+  if (tick_ && tick_->node_id == node) {
+    tick_.reset();  // this message is that tick's
   }
+  flush_held(node);
+  bool with_preview = preview_.has_value();
   publish(actors::node_progress{node, data.value("value", 0.0), data.value("max", 1.0),
                                 with_preview});
   if (with_preview) {
@@ -269,12 +281,13 @@ void backend_stream::on_binary(const std::string& data) {
                 key_.prompt_id);
       return;
     }
+    flush_held();
     start_if_needed({});
     publish(actors::node_text{data.substr(8, *length), data.substr(8 + *length)});
     return;
   }
   if (preview_) {
-    flush_preview();
+    flush_held();
   }
   actors::node_preview preview;
   std::size_t image_at = 0;
@@ -310,6 +323,22 @@ void backend_stream::on_binary(const std::string& data) {
   preview.image.assign(data.begin() + static_cast<std::ptrdiff_t>(image_at), data.end());
   // ComfyUI sends a tick's preview just before its `progress`: it waits for it.
   preview_ = std::move(preview);
+}
+
+void backend_stream::flush_held(const std::string& keep_preview_for) {
+  if (tick_) {
+    auto tick = std::move(*tick_);
+    tick_.reset();
+    tick.preview_follows = preview_ && preview_->node_id == tick.node_id;
+    start_if_needed({});
+    publish(std::move(tick));
+    if (preview_ && preview_->node_id == tick.node_id) {
+      flush_preview();
+    }
+  }
+  if (preview_ && (keep_preview_for.empty() || preview_->node_id != keep_preview_for)) {
+    flush_preview();
+  }
 }
 
 void backend_stream::flush_preview() {

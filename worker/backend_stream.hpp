@@ -70,6 +70,9 @@ class backend_stream {
   void on_terminal(actors::fragment_outcome outcome, const json& data);
   void on_binary(const std::string& data);
   void flush_preview();
+  /// Publishes a held tick (state only) and a held preview, but a preview
+  /// of `keep_preview_for`, whose `progress` message is being handled.
+  void flush_held(const std::string& keep_preview_for = {});
   void start_if_needed(std::vector<std::string> cached);
   void publish(actors::event_body body);
 
@@ -78,6 +81,8 @@ class backend_stream {
     std::string display;
     std::string parent;
     std::string real;
+    double value = 0;  ///< progress as the latest progress_state showed it
+    double max = 1;
   };
 
   actors::attempt_key key_;
@@ -93,6 +98,7 @@ class backend_stream {
   std::set<std::string> finished_;               ///< node_finished published
   std::string running_;                          ///< the node executing now
   std::optional<actors::node_preview> preview_;  ///< waits for its progress tick
+  std::optional<actors::node_progress> tick_;    ///< waits for its `progress`
 };
 
 }  // namespace drover::worker

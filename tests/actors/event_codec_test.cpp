@@ -53,6 +53,10 @@ TEST_CASE("every event kind survives a msgpack round trip") {
     CHECK_FALSE(body.preview_follows);
     auto with_preview = round_trip(make_event(node_progress{"3", 1, 2, true}));
     CHECK(std::get<node_progress>(with_preview.body).preview_follows);
+    CHECK_FALSE(std::get<node_progress>(with_preview.body).state_only);
+    auto state_only = round_trip(make_event(node_progress{"3", 1, 2, false, true}));
+    CHECK(std::get<node_progress>(state_only.body).state_only);
+    CHECK_FALSE(std::get<node_progress>(state_only.body).preview_follows);
   }
   SUBCASE("node_output keeps the ui dictionary, big integers included") {
     json ui = json::parse(

@@ -122,6 +122,22 @@ TEST_CASE("a prompt through a bridged worker: its inputs, outputs and stream") {
   auto original = worker::decode_png(test_png(3, 2, 40));
   CHECK(loaded.value().image.data == original.value().image.data);
 
+  // A farm output, named as ComfyUI names one, is what the backend loads.
+  auto again_id =
+      submit(farm, loaded_prompt("bridged_00001_.png [output]", "again"), "c1");
+  log.read_until([&](stream_log& l) { return l.ended(again_id); });
+  check_one_stream(log, again_id, "execution_success");
+  auto again = farm.get("/view?filename=again_00001_.png&type=output");
+  REQUIRE(again.status == 200);
+  auto reloaded = worker::decode_png(again.body);
+  REQUIRE(reloaded.has_value());
+  CHECK(reloaded.value().image.data == original.value().image.data);
+  // It came from the farm's store, into the backend's input folder.
+  auto uploaded =
+      backend.get("/view?filename=bridged_00001_.png&subfolder=drover_output&type=input");
+  REQUIRE(uploaded.status == 200);
+  CHECK(uploaded.body == ours.body);
+
   // A native prompt still runs on the farm's own worker.
   auto native_id =
       submit(farm,

@@ -207,6 +207,65 @@ TEST_CASE("a preview waits for its progress tick, and text frames name their nod
   CHECK(text->text == "step 3 of 10");
 }
 
+TEST_CASE("a V3 node's progress, shown in progress_state alone, stays state only") {
+  recording_sink sink;
+  worker::backend_stream stream{{"p1", 0, 0}, sink, [](const json& ui) {
+                                  return actors::result<json>{ui};
+                                }};
+  auto state = [](const char* node, const char* state, double value, double max) {
+    return plain_json{{"type", "progress_state"},
+                      {"data",
+                       {{"prompt_id", "p1"},
+                        {"nodes",
+                         {{node,
+                           {{"state", state},
+                            {"value", value},
+                            {"max", max},
+                            {"node_id", node},
+                            {"display_node_id", node},
+                            {"parent_node_id", nullptr},
+                            {"real_node_id", node}}}}}}}};
+  };
+  stream.take(text_frame({{"type", "execution_start"}, {"data", {{"prompt_id", "p1"}}}}));
+  stream.take(text_frame(
+      {{"type", "execution_cached"}, {"data", {{"prompt_id", "p1"}, {"nodes", {}}}}}));
+  stream.take(text_frame(state("4", "running", 0, 1)));
+  stream.take(text_frame(
+      {{"type", "executing"},
+       {"data", {{"prompt_id", "p1"}, {"node", "4"}, {"display_node", "4"}}}}));
+  std::string meta =
+      plain_json{{"node_id", "4"}, {"prompt_id", "p1"}, {"image_type", "image/png"}}
+          .dump();
+  // A ProgressBar tick: progress_state, its preview, then `progress`.
+  stream.take(text_frame(state("4", "running", 1, 3)));
+  stream.take({false, big_endian(4) +
+                          big_endian(static_cast<std::uint32_t>(meta.size())) + meta +
+                          "PNG1"});
+  stream.take(text_frame(
+      {{"type", "progress"},
+       {"data", {{"prompt_id", "p1"}, {"node", "4"}, {"value", 1}, {"max", 3}}}}));
+  // A V3 tick: progress_state and its preview, and no `progress`.
+  stream.take(text_frame(state("4", "running", 2, 3)));
+  stream.take({false, big_endian(4) +
+                          big_endian(static_cast<std::uint32_t>(meta.size())) + meta +
+                          "PNG2"});
+  stream.take(text_frame(state("4", "finished", 3, 3)));
+
+  std::vector<std::string> kinds;
+  for (const auto& e : sink.events) {
+    if (const auto* tick = std::get_if<actors::node_progress>(&e.body)) {
+      kinds.push_back(std::string{tick->state_only ? "state-tick" : "tick"} +
+                      (tick->preview_follows ? "+preview" : ""));
+    } else if (std::get_if<actors::node_preview>(&e.body)) {
+      kinds.push_back("preview");
+    } else if (std::get_if<actors::node_finished>(&e.body)) {
+      kinds.push_back("finished");
+    }
+  }
+  CHECK(kinds == std::vector<std::string>{"tick+preview", "preview", "state-tick+preview",
+                                          "preview", "finished"});
+}
+
 TEST_CASE("a prompt the backend refuses ends with its error and node errors") {
   recording_sink sink;
   worker::backend_stream stream{{"p1", 0, 0}, sink, [](const json& ui) {

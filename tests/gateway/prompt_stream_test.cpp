@@ -433,6 +433,25 @@ TEST_CASE("a tick with a preview goes out in ComfyUI's order for each kind of so
   CHECK(legacy.payload.compare(0, 8, std::string("\0\0\0\1\0\0\0\1", 8)) == 0);
 }
 
+TEST_CASE("a state-only tick shows in progress_state and the metadata preview alone") {
+  const std::string id = "p-state-only";
+  prompt_streams streams;
+  stream_output out;
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+  out.messages.clear();
+  streams.on_event(event_of(id, 2, actors::node_progress{"7", 1, 2, true, true}), out);
+  streams.on_event(
+      event_of(id, 3, actors::node_preview{"7", "image/jpeg", {0xff, 0xd8, 0xff}}), out);
+  streams.on_event(event_of(id, 4, actors::node_progress{"7", 2, 2, false, true}), out);
+
+  CHECK(order_for(out.messages, true) ==
+        std::vector<std::string>{"progress_state", "preview", "progress_state"});
+  CHECK(order_for(out.messages, false) ==
+        std::vector<std::string>{"progress_state", "progress_state"});
+}
+
 TEST_CASE("a tick whose preview is lost goes out alone after the replay") {
   const std::string id = "p-preview-lost";
   prompt_streams streams;
