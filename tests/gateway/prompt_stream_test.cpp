@@ -55,6 +55,13 @@ actors::event event_of(const std::string& prompt_id, std::uint64_t seq,
   return e;
 }
 
+/// Plans prompt `id` for client c1 and starts its node 7 (events 0 and 1).
+void start_node_7(prompt_streams& streams, const std::string& id, stream_output& out) {
+  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
+  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
+  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+}
+
 std::vector<std::string> types_of(const std::vector<plain_json>& messages) {
   std::vector<std::string> types;
   for (const auto& m : messages) {
@@ -375,9 +382,7 @@ TEST_CASE("progress ticks update the node map and send progress") {
   const std::string id = "p-progress";
   prompt_streams streams;
   stream_output out;
-  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
-  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
-  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+  start_node_7(streams, id, out);
   streams.on_event(event_of(id, 2, actors::node_progress{"7", 3, 20}), out);
   auto seen = test::seen_by(out.messages, "c1");
   REQUIRE(seen.size() == 7);
@@ -411,9 +416,7 @@ TEST_CASE("a tick with a preview goes out in ComfyUI's order for each kind of so
   const std::string id = "p-preview";
   prompt_streams streams;
   stream_output out;
-  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
-  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
-  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+  start_node_7(streams, id, out);
   out.messages.clear();
   streams.on_event(event_of(id, 2, actors::node_progress{"7", 1, 2, true}), out);
   CHECK(out.messages.empty());  // the tick waits for its preview
@@ -437,9 +440,7 @@ TEST_CASE("a state-only tick shows in progress_state and the metadata preview al
   const std::string id = "p-state-only";
   prompt_streams streams;
   stream_output out;
-  streams.on_planned({id, true, "c1", 1, {{0, 0, "w1"}}}, out);
-  streams.on_event(event_of(id, 0, actors::fragment_started{{}}), out);
-  streams.on_event(event_of(id, 1, actors::node_started{"7", "7", "", "7"}), out);
+  start_node_7(streams, id, out);
   out.messages.clear();
   streams.on_event(event_of(id, 2, actors::node_progress{"7", 1, 2, true, true}), out);
   streams.on_event(
