@@ -146,13 +146,17 @@ int main(int argc, char** argv) {
                    "load every *.so node pack of this folder (docs/node-packs.md)")
       ->check(CLI::ExistingDirectory);
   worker_cmd
-      ->add_option("--backend", worker_options.backend,
-                   "comfyui=URL: also run the classes of that ComfyUI server "
-                   "(docs/backends.md)")
+      ->add_option("--backend", worker_options.backends,
+                   "comfyui=URL: also run the classes of that ComfyUI server; repeat "
+                   "for several (docs/backends.md)")
       ->check([](const std::string& spec) {
         auto parsed = worker::comfyui_backend::parse(spec);
         return parsed ? std::string{} : parsed.error().message;
       });
+  worker_cmd
+      ->add_option("--backend-file", worker_options.backend_file,
+                   "more backends, one comfyui=URL per line")
+      ->check(CLI::ExistingFile);
 
   gateway::gateway_options gateway_options;
   endpoint_flag gateway_coordinator;

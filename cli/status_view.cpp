@@ -101,7 +101,9 @@ row worker_row(const json& w) {
     }
     progress = progress_of(running[0]);
   }
-  const auto& device = member(w, "device");
+  // A worker with several backends lists a device each: show the first.
+  const auto& listed = member(w, "device");
+  const auto& device = listed.is_array() && !listed.empty() ? listed[0] : listed;
   return {text_of(w, "name"),
           text_of(w, "host"),
           text_of(w, "pid"),

@@ -4,9 +4,11 @@ namespace drover::coordinator {
 
 namespace {
 
+/// A worker's device entry, or the array of them of a worker that drives
+/// several ComfyUI backends; an empty object when it sent none that parses.
 json device_of(const worker_record& w) {
   auto device = json::parse(w.hello.device_json, nullptr, false);
-  return device.is_object() ? device : json{};
+  return device.is_object() || device.is_array() ? device : json::object();
 }
 
 }  // namespace

@@ -23,10 +23,23 @@ json farm_devices(const json& farm_workers) {
   if (!farm_workers.is_array()) {
     return devices;
   }
+  auto add = [&devices](const json& device) {
+    if (device.is_object() && !device.empty()) {
+      devices.push_back(device);
+    }
+  };
   for (const auto& worker : farm_workers) {
-    if (worker.is_object() && worker.contains("device") && worker["device"].is_object() &&
-        !worker["device"].empty()) {
-      devices.push_back(worker["device"]);
+    if (!worker.is_object() || !worker.contains("device")) {
+      continue;
+    }
+    // A worker that drives several ComfyUI backends reports each one's GPU.
+    const auto& device = worker["device"];
+    if (device.is_array()) {
+      for (const auto& one : device) {
+        add(one);
+      }
+    } else {
+      add(device);
     }
   }
   return devices;

@@ -126,6 +126,21 @@ json backend_runner::device() const {
   return device_;
 }
 
+bool backend_runner::offers(const std::set<std::string>& classes) const {
+  std::lock_guard lock{mutex_};
+  for (const auto& c : classes) {
+    if (!catalog_.contains(c)) {
+      return false;
+    }
+  }
+  return !catalog_.empty();
+}
+
+std::size_t backend_runner::load() const {
+  std::lock_guard lock{mutex_};
+  return queue_.size() + (running_flag_ ? 1 : 0);
+}
+
 void backend_runner::submit(actors::run_fragment fragment, std::string store_endpoint) {
   {
     std::lock_guard lock{mutex_};

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -63,6 +64,10 @@ class backend_runner {
   json device() const;
   /// Counts the times the backend's classes appeared or went. Any thread.
   std::uint64_t generation() const { return generation_.load(); }
+  /// Whether the backend answers and offers every one of `classes`. Any thread.
+  bool offers(const std::set<std::string>& classes) const;
+  /// Fragments queued or running here. Any thread.
+  std::size_t load() const;
 
   /// Queues `job`; its files go to the result store at `store_endpoint`.
   void submit(actors::run_fragment job, std::string store_endpoint);

@@ -1,5 +1,7 @@
 #include "worker/comfyui_backend.hpp"
 
+#include <fstream>
+
 #include "client/batch_follower.hpp"
 #include "client/multipart_form.hpp"
 #include "client/output_download.hpp"
@@ -41,6 +43,30 @@ actors::result<comfyui_backend> comfyui_backend::parse(const std::string& spec) 
   auto url = spec.substr(eq + 1);
   DROVER_TRY(address, client::parse_url(url));
   return comfyui_backend{url, address};
+}
+
+actors::result<std::vector<comfyui_backend>> comfyui_backend::read_list(
+    const std::string& path) {
+  std::ifstream in{path};
+  if (!in) {
+    return fail(errc::io_failure, "cannot read the backend file " + path);
+  }
+  std::vector<comfyui_backend> backends;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') {
+      continue;
+    }
+    auto last = line.find_last_not_of(" \t\r");
+    auto parsed = parse(line.substr(first, last - first + 1));
+    if (!parsed) {
+      return fail(errc::invalid_input,
+                  path + ":" + std::to_string(number) + ": " + parsed.error().message);
+    }
+    backends.push_back(std::move(parsed.value()));
+  }
+  return backends;
 }
 
 actors::result<client::http_response> comfyui_backend::call(

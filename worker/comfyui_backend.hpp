@@ -28,6 +28,12 @@ class comfyui_backend {
   /// errc::invalid_input on another kind or a malformed URL.
   static actors::result<comfyui_backend> parse(const std::string& spec);
 
+  /// Reads a file that names backends, one `comfyui=URL` per line; blank
+  /// lines and lines starting with `#` are skipped. Fails with
+  /// errc::io_failure when the file cannot be read, errc::invalid_input
+  /// (naming the line) on a line that does not parse.
+  static actors::result<std::vector<comfyui_backend>> read_list(const std::string& path);
+
   explicit comfyui_backend(std::string url, client::gateway_address address)
       : url_(std::move(url)), address_(std::move(address)) {}
 

@@ -1,9 +1,11 @@
 #include "worker/worker_process.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <unistd.h>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -81,6 +83,40 @@ void connect_until_signal(caf::actor_system& system, const worker_options& optio
   }
 }
 
+/// Every backend of `--backend` and `--backend-file`, in that order.
+actors::result<std::vector<comfyui_backend>> read_backends(
+    const worker_options& options) {
+  std::vector<comfyui_backend> backends;
+  for (const auto& spec : options.backends) {
+    DROVER_TRY(backend, comfyui_backend::parse(spec));
+    backends.push_back(std::move(backend));
+  }
+  if (!options.backend_file.empty()) {
+    DROVER_TRY(listed, comfyui_backend::read_list(options.backend_file));
+    for (auto& backend : listed) {
+      backends.push_back(std::move(backend));
+    }
+  }
+  return backends;
+}
+
+/// The devices of the backends that answer: one `/system_stats` entry, or
+/// an array of them when there are several; this machine's CPU when none
+/// answers.
+std::string backend_devices_json(
+    const std::vector<std::unique_ptr<backend_runner>>& bridges) {
+  json devices = json::array();
+  for (const auto& bridge : bridges) {
+    if (auto device = bridge->device(); device.is_object()) {
+      devices.push_back(std::move(device));
+    }
+  }
+  if (devices.empty()) {
+    return cpu_device_json();
+  }
+  return devices.size() == 1 ? devices[0].dump() : devices.dump();
+}
+
 cache_options cache_settings(const worker_options& options) {
   cache_options cache;
   if (options.cache_none) {
@@ -116,14 +152,10 @@ int run_worker(const worker_options& options) {
     }
   }
 
-  std::optional<comfyui_backend> backend;
-  if (!options.backend.empty()) {
-    auto parsed = comfyui_backend::parse(options.backend);
-    if (!parsed) {
-      log->error("backend refused error={}", parsed.error().message);
-      return 2;
-    }
-    backend.emplace(std::move(parsed.value()));
+  auto backends = read_backends(options);
+  if (!backends) {
+    log->error("backend refused error={}", backends.error().message);
+    return 2;
   }
 
   zmq::context_t context;
@@ -144,7 +176,9 @@ int run_worker(const worker_options& options) {
   hello.pid = static_cast<std::int64_t>(getpid());
   hello.name =
       options.name.empty() ? hello.host + "-" + std::to_string(hello.pid) : options.name;
-  hello.slots = 1;
+  // One fragment at a time per backend; one for the native runner alone.
+  hello.slots =
+      std::max<std::uint32_t>(1, static_cast<std::uint32_t>(backends.value().size()));
   hello.events_endpoint = publisher.value()->events_endpoint();
   hello.replay_endpoint = publisher.value()->replay_endpoint();
   hello.catalog_json = registry.object_info().dump();
@@ -165,26 +199,34 @@ int run_worker(const worker_options& options) {
                              cache_settings(options)};
       link.runner = &runner;
 
-      // With a backend, the router takes the fragments and the worker offers
-      // the backend's classes while it answers.
-      std::optional<backend_runner> bridge;
+      // With backends, the router takes the fragments and the worker offers
+      // each backend's classes while it answers.
+      std::vector<std::unique_ptr<backend_runner>> bridges;
       std::optional<fragment_router> router;
-      if (backend) {
-        bridge.emplace(*backend, "drover-" + hello.worker_id, *publisher.value(), context,
-                       report, [worker] { notify_catalog_changed(worker); });
-        router.emplace(registry, runner, *bridge);
+      if (!backends.value().empty()) {
+        std::vector<backend_runner*> borrowed;
+        for (const auto& backend : backends.value()) {
+          auto client_id =
+              "drover-" + hello.worker_id + "-" + std::to_string(bridges.size());
+          bridges.push_back(std::make_unique<backend_runner>(
+              backend, client_id, *publisher.value(), context, report,
+              [worker] { notify_catalog_changed(worker); }));
+          borrowed.push_back(bridges.back().get());
+        }
+        router.emplace(registry, runner, borrowed);
         link.runner = &*router;
         link.catalog_probe = [&router] {
           return router->catalog_json();
         };
-        link.device_probe = [&bridge] {
-          auto device = bridge->device();
-          return device.is_object() ? device.dump() : cpu_device_json();
+        link.device_probe = [&bridges] {
+          return backend_devices_json(bridges);
         };
-        bridge->probe();
+        for (auto& bridge : bridges) {
+          bridge->probe();
+          log->info("backend bridge url={} reachable={}", bridge->backend().url(),
+                    !bridge->catalog().empty());
+        }
         hello.device_json = link.device_probe();
-        log->info("backend bridge url={} reachable={}", backend->url(),
-                  !bridge->catalog().empty());
       }
       log->info("worker started worker_id={} name={} events={} replay={}",
                 hello.worker_id, hello.name, hello.events_endpoint,

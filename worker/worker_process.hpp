@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "actors/endpoint.hpp"
 
@@ -24,10 +25,12 @@ struct worker_options {
   /// `--node-packs DIR`: load every `*.so` node pack of DIR at start
   /// (docs/node-packs.md); empty: none.
   std::string node_packs;
-  /// `--backend comfyui=URL`: also run, whole, every fragment that needs a
-  /// class of the ComfyUI server at URL (docs/backends.md); empty: none.
-  /// TODO(#10): several backends, each a slot, or a config file naming them.
-  std::string backend;
+  /// `--backend comfyui=URL`, repeatable: also run, whole, every fragment
+  /// that needs a class of one of these ComfyUI servers (docs/backends.md),
+  /// one fragment per backend at a time.
+  std::vector<std::string> backends;
+  /// `--backend-file FILE`: more backends, one `comfyui=URL` per line.
+  std::string backend_file;
 };
 
 /// Runs a worker process until SIGINT or SIGTERM: binds its event and replay

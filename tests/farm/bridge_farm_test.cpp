@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <signal.h>
 #include <thread>
 
@@ -253,6 +255,41 @@ TEST_CASE("a backend killed mid-prompt: the prompt completes on another, one str
   CHECK(json::parse(survivor->get("/history").body).contains(id));
   auto status = json::parse(farm.get("/drover/status").body);
   REQUIRE_FALSE(status["recent_failures"].empty());
+}
+
+TEST_CASE("a worker with two backends runs a prompt on each at once") {
+  farm_fixture first{backend_layout()};
+  farm_fixture second{backend_layout()};
+  auto list = std::filesystem::path{first.data_dir()} / "backends.txt";
+  {
+    std::ofstream out{list};
+    out << "# the GPUs of this host\n\n";
+    for (auto* backend : {&first, &second}) {
+      out << "  comfyui=http://" << backend->host() << ":" << backend->port() << "\n";
+    }
+  }
+  cli::local_farm_options layout;
+  layout.workers = 1;
+  layout.worker_args = {{"--backend-file", list.string()}};
+  farm_fixture farm{layout};
+
+  // Both GPUs are the farm's.
+  auto stats = json::parse(farm.get("/system_stats").body);
+  CHECK(stats["devices"].size() == 2);
+
+  stream_log log{farm, "c1"};
+  std::vector<std::string> ids{submit(farm, slow_prompt(1.0, 3), "c1"),
+                               submit(farm, slow_prompt(1.0, 4), "c1")};
+  log.read_until([&](stream_log& l) { return l.all_ended(ids); });
+  for (const auto& id : ids) {
+    check_one_stream(log, id, "execution_success");
+  }
+  // One on each backend: the worker had a slot for each.
+  auto on_first = json::parse(first.get("/history").body);
+  auto on_second = json::parse(second.get("/history").body);
+  CHECK(on_first.size() == 1);
+  CHECK(on_second.size() == 1);
+  CHECK(on_first.contains(ids[0]) != on_second.contains(ids[0]));
 }
 
 TEST_CASE("a prompt sent while the backend restarts waits and runs once it is back") {

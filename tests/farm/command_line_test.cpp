@@ -57,6 +57,8 @@ TEST_CASE("bad flags give a one-line error and a non-zero exit") {
       "up --workers 0",                                              // out of range
       "up --workers many",                                           // not a number
       "coordinator --listen 127.0.0.1:1",                            // missing --data-dir
+      "worker --coordinator 127.0.0.1:1 --backend http://127.0.0.1:8188",  // no kind
+      "worker --coordinator 127.0.0.1:1 --backend-file /nonexistent",      // no file
   };
   for (const char* arguments : bad) {
     CAPTURE(arguments);
