@@ -16,6 +16,9 @@ using std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds reconnect_interval{1000};
 constexpr std::chrono::milliseconds follow_poll{100};
+/// How often an idle backend's device (its free memory) is read again; the
+/// worker reports it every 5 s.
+constexpr std::chrono::seconds device_interval{5};
 /// A backend silent this long while it runs our prompt is asked whether it
 /// still answers.
 constexpr std::chrono::seconds silence_probe{10};
@@ -222,6 +225,7 @@ void backend_runner::disconnect(const std::string& reason) {
 
 void backend_runner::loop() {
   auto next_try = steady_clock::now() + reconnect_interval;
+  auto next_device_read = steady_clock::now() + device_interval;
   for (;;) {
     if (!ws_ && steady_clock::now() >= next_try) {
       if (!connect()) {
@@ -260,11 +264,18 @@ void backend_runner::loop() {
       continue;
     }
 
-    // Idle: read what the backend broadcasts, to notice at once when it goes.
+    // Idle: read what the backend broadcasts, to notice at once when it goes,
+    // and keep its free memory current for the farm's status.
     if (ws_) {
       auto frame = ws_->next(std::chrono::milliseconds{1});
       if (!frame) {
         disconnect(actors::describe(frame.error()));
+      } else if (steady_clock::now() >= next_device_read) {
+        next_device_read = steady_clock::now() + device_interval;
+        if (auto device = backend_.device()) {
+          std::lock_guard lock{mutex_};
+          device_ = std::move(device.value());
+        }
       }
     }
   }
