@@ -130,6 +130,16 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--name", worker_options.name, "a name for logs and status");
   worker_cmd->add_option("--advertise-host", worker_options.advertise_host,
                          "address other hosts reach this worker at (default: detected)");
+  worker_cmd->add_option("--bind-host", worker_options.bind_host,
+                         "address the event sockets bind (default: the advertised one)");
+  worker_cmd
+      ->add_option("--events-port", worker_options.events_port,
+                   "port of the events socket (default: any free one)")
+      ->check(CLI::Range(0, 65535));
+  worker_cmd
+      ->add_option("--replay-port", worker_options.replay_port,
+                   "port of the replay socket (default: any free one)")
+      ->check(CLI::Range(0, 65535));
   worker_cmd->add_flag("--enable-testing-nodes", worker_options.enable_testing_nodes,
                        "register drover's testing nodes");
   worker_cmd

@@ -154,6 +154,15 @@ void event_publisher::sockets::answer_replay() {
   }
 }
 
+namespace {
+
+/// `tcp://host:PORT` for the PORT of a bound socket's `last_endpoint`.
+std::string advertised(const std::string& host, const std::string& bound) {
+  return "tcp://" + host + bound.substr(bound.rfind(':'));
+}
+
+}  // namespace
+
 event_publisher::event_publisher(zmq::context_t& context) : context_(context) {}
 
 actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
@@ -165,11 +174,16 @@ actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
     s.pub.set(zmq::sockopt::sndhwm, 100000);
     s.pub.set(zmq::sockopt::linger, 0);
     s.router.set(zmq::sockopt::linger, 0);
-    auto address = "tcp://" + opts.host + ":*";
-    s.pub.bind(address);
-    s.router.bind(address);
-    p->events_endpoint_ = s.pub.get(zmq::sockopt::last_endpoint);
-    p->replay_endpoint_ = s.router.get(zmq::sockopt::last_endpoint);
+    const auto& bind_host = opts.bind_host.empty() ? opts.host : opts.bind_host;
+    auto address = [&bind_host](std::uint16_t port) {
+      return "tcp://" + bind_host + ":" + (port == 0 ? "*" : std::to_string(port));
+    };
+    s.pub.bind(address(opts.events_port));
+    s.router.bind(address(opts.replay_port));
+    // Peers are told the advertised host with the port bound.
+    p->events_endpoint_ = advertised(opts.host, s.pub.get(zmq::sockopt::last_endpoint));
+    p->replay_endpoint_ =
+        advertised(opts.host, s.router.get(zmq::sockopt::last_endpoint));
 
     p->inproc_address_ = "inproc://drover-events-" + std::to_string(publisher_count++);
     s.intake.set(zmq::sockopt::rcvhwm, 0);
@@ -179,7 +193,9 @@ actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
     p->feed_->connect(p->inproc_address_);
   } catch (const zmq::error_t& e) {
     return actors::fail(actors::errc::io_failure,
-                        "cannot bind event sockets on " + opts.host + ": " + e.what());
+                        "cannot bind event sockets on " +
+                            (opts.bind_host.empty() ? opts.host : opts.bind_host) + ": " +
+                            e.what());
   }
   p->thread_ = std::thread{[raw = p.get(), opts] {
     raw->serve(opts);
@@ -188,6 +204,9 @@ actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
 }
 
 event_publisher::~event_publisher() {
+  if (!thread_.joinable()) {
+    return;  // start() failed before the socket thread ran: nothing to stop
+  }
   {
     std::lock_guard lock{mutex_};
     try {

@@ -30,6 +30,11 @@ class event_publisher final : public event_sink {
  public:
   struct options {
     std::string host = "127.0.0.1";  ///< address peers reach this worker at
+    /// Address the sockets bind to; empty: `host`. "0.0.0.0" in a container
+    /// whose `host` is the machine's address.
+    std::string bind_host;
+    std::uint16_t events_port = 0;  ///< PUB port; 0: one the kernel picks
+    std::uint16_t replay_port = 0;  ///< ROUTER port; 0: one the kernel picks
     std::size_t retained_attempts = 64;
     std::size_t retained_bytes = std::size_t{256} << 20;
   };

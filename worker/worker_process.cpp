@@ -163,6 +163,9 @@ int run_worker(const worker_options& options) {
   publish_options.host = options.advertise_host.empty()
                              ? actors::local_address_towards(options.coordinator.host)
                              : options.advertise_host;
+  publish_options.bind_host = options.bind_host;
+  publish_options.events_port = options.events_port;
+  publish_options.replay_port = options.replay_port;
   auto publisher = event_publisher::start(context, publish_options);
   if (!publisher) {
     log->error("event sockets failed error={}", publisher.error().message);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ struct worker_options {
   actors::endpoint coordinator{"127.0.0.1", 8190};
   std::string name;            ///< human name; empty: "<host>-<pid>"
   std::string advertise_host;  ///< address peers reach this worker at; empty: detect
+  std::string bind_host;       ///< address its event sockets bind; empty: advertise_host
+  std::uint16_t events_port = 0;  ///< events (PUB) port; 0: any free one
+  std::uint16_t replay_port = 0;  ///< replay (ROUTER) port; 0: any free one
   bool enable_testing_nodes = false;
   /// Speed of the simulated device the testing nodes run on: their waits last
   /// their stated seconds divided by this (docs/testing-nodes.md). > 0.

@@ -1,5 +1,10 @@
 #include "worker/event_publisher.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 #include <msgpack.hpp>
 #include <zmq.hpp>
@@ -126,6 +131,49 @@ TEST_CASE("published events arrive decoded and in order at a SUB over tcp") {
   }
   // A new attempt of the same fragment numbers from 0 again.
   CHECK(publisher->publish({"prompt-1", 0, 3}, actors::fragment_started{}) == 0);
+}
+
+/// A TCP port free on every address now: the kernel's pick for a plain
+/// socket, closed again at once (a ZeroMQ socket would close it later).
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_CASE("fixed ports on a wildcard bind are advertised under the worker's address") {
+  zmq::context_t context;
+  event_publisher::options opts;
+  opts.host = "127.0.0.1";
+  opts.bind_host = "0.0.0.0";
+  opts.events_port = free_port();
+  opts.replay_port = free_port();
+  REQUIRE(opts.events_port != opts.replay_port);
+  auto started = event_publisher::start(context, opts);
+  REQUIRE_MESSAGE(started, (started ? "" : started.error().message));
+  auto& publisher = *started.value();
+  CHECK(publisher.events_endpoint() ==
+        "tcp://127.0.0.1:" + std::to_string(opts.events_port));
+  CHECK(publisher.replay_endpoint() ==
+        "tcp://127.0.0.1:" + std::to_string(opts.replay_port));
+
+  auto sub = subscribed(context, publisher);
+  CHECK(publisher.publish(attempt, actors::fragment_started{}) == 0);
+  auto e = receive_event(sub, 5000);
+  REQUIRE(e);
+  CHECK(e->key == attempt);
+
+  // A port in use is a clear failure, not a crash.
+  auto clash = event_publisher::start(context, opts);
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().code == actors::errc::io_failure);
 }
 
 TEST_CASE(
