@@ -129,6 +129,12 @@ json backend_runner::device() const {
   return device_;
 }
 
+json backend_runner::class_entry(const std::string& class_type) const {
+  std::lock_guard lock{mutex_};
+  auto entry = catalog_.find(class_type);
+  return entry == catalog_.end() ? json(nullptr) : *entry;
+}
+
 bool backend_runner::offers(const std::set<std::string>& classes) const {
   std::lock_guard lock{mutex_};
   for (const auto& c : classes) {
@@ -422,18 +428,17 @@ void backend_runner::upload_inputs(json& prompt, store_file_sink& files) {
     return;
   }
   auto log = actors::logger("worker");
-  auto catalog = this->catalog();
   for (auto& [id, node] : prompt.items()) {
     if (!node.is_object() || !node.contains("class_type") || !node.contains("inputs") ||
         !node["class_type"].is_string() || !node["inputs"].is_object()) {
       continue;
     }
-    auto entry = catalog.find(node["class_type"].get<std::string>());
-    if (entry == catalog.end()) {
+    auto entry = class_entry(node["class_type"].get<std::string>());
+    if (entry.is_null()) {
       continue;
     }
     for (auto& [name, value] : node["inputs"].items()) {
-      if (!value.is_string() || !is_upload_input(*entry, name)) {
+      if (!value.is_string() || !is_upload_input(entry, name)) {
         continue;
       }
       auto file = farm_file_of(value.get<std::string>());

@@ -64,6 +64,9 @@ class backend_runner {
   json device() const;
   /// Counts the times the backend's classes appeared or went. Any thread.
   std::uint64_t generation() const { return generation_.load(); }
+  /// The backend's `/object_info` entry of `class_type`; null when it has
+  /// none or does not answer. Any thread.
+  json class_entry(const std::string& class_type) const;
   /// Whether the backend answers and offers every one of `classes`. Any thread.
   bool offers(const std::set<std::string>& classes) const;
   /// Fragments queued or running here. Any thread.
