@@ -30,6 +30,10 @@ struct worker_hello {
   std::string replay_endpoint;  ///< ZeroMQ ROUTER answering replay requests
   std::string catalog_json;     ///< `/object_info` entries of the classes it runs
   std::string device_json;      ///< one `/system_stats` device entry
+  /// The model files it can load, `{"<folder>": ["<file>", ...]}` as
+  /// ComfyUI's `/models/{folder}` lists them (a ComfyUI backend's); empty
+  /// when it has none.
+  std::string models_json{};
 };
 
 struct worker_welcome {
@@ -44,6 +48,7 @@ struct worker_update {
   std::string worker_id;
   std::string device_json;   ///< as in worker_hello
   std::string catalog_json;  ///< as in worker_hello; empty: unchanged
+  std::string models_json;   ///< as in worker_hello; empty: unchanged
 };
 
 /// A fragment attempt ended on the worker; its events are published up to
@@ -246,7 +251,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(caf::meta::type_name("drover.worker_hello"), x.worker_id, x.name, x.host,
            x.pid, x.slots, x.events_endpoint, x.replay_endpoint, x.catalog_json,
-           x.device_json);
+           x.device_json, x.models_json);
 }
 
 template <class Inspector>
@@ -257,7 +262,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_update& x) {
   return f(caf::meta::type_name("drover.worker_update"), x.worker_id, x.device_json,
-           x.catalog_json);
+           x.catalog_json, x.models_json);
 }
 
 template <class Inspector>

@@ -25,6 +25,10 @@ struct gateway_address {
 /// errc::invalid_input.
 actors::result<gateway_address> parse_url(const std::string& url);
 
+/// `text` with every byte but letters, digits and `-_.~` written as `%XX`,
+/// for a URL's path or query.
+std::string percent_encode(const std::string& text);
+
 /// One HTTP answer, whatever its status.
 struct http_response {
   int status = 0;

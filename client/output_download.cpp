@@ -9,25 +9,6 @@ namespace drover::client {
 using actors::errc;
 using actors::fail;
 
-namespace {
-
-std::string percent_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string local_output_name(const std::string& prompt_id, const output_file& file) {
   std::string base = std::filesystem::path{file.filename}.filename().string();
   if (base.empty() || base == "." || base == "..") {

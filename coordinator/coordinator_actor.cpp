@@ -269,6 +269,9 @@ void coordinator_actor::on_worker_update(const worker_update& update) {
   if (!update.device_json.empty()) {
     w->hello.device_json = update.device_json;
   }
+  if (!update.models_json.empty()) {
+    w->hello.models_json = update.models_json;
+  }
   if (update.catalog_json.empty() || update.catalog_json == w->hello.catalog_json) {
     return;
   }

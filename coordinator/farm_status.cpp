@@ -11,6 +11,12 @@ json device_of(const worker_record& w) {
   return device.is_object() || device.is_array() ? device : json::object();
 }
 
+/// The model files a worker can load, by folder; {} when it reported none.
+json models_of(const worker_record& w) {
+  auto models = json::parse(w.hello.models_json, nullptr, false);
+  return models.is_object() ? models : json::object();
+}
+
 }  // namespace
 
 json farm_workers_json(const worker_roster& roster) {
@@ -20,7 +26,8 @@ json farm_workers_json(const worker_roster& roster) {
                        {"name", w.hello.name},
                        {"host", w.hello.host},
                        {"slots", w.hello.slots},
-                       {"device", device_of(w)}});
+                       {"device", device_of(w)},
+                       {"models", models_of(w)}});
   }
   return workers;
 }

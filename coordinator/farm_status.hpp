@@ -21,7 +21,8 @@ struct running_attempt {
   std::size_t nodes = 0;  ///< of the prompt
 };
 
-/// One `{worker_id, name, host, slots, device}` per joined worker.
+/// One `{worker_id, name, host, slots, device, models}` per joined worker
+/// (`models`: its model files by folder, {} when it reported none).
 json farm_workers_json(const worker_roster& roster);
 
 /// What `farm_status_query` answers.

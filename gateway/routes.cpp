@@ -235,6 +235,19 @@ void get_system_stats(route_context& context, reply_callback reply) {
   });
 }
 
+/// `GET /models[/{folder}]`: the model files the farm's workers report.
+void get_models(const std::string& path, route_context& context, reply_callback reply) {
+  context.coordinator.farm(
+      [path, reply = std::move(reply)](actors::result<std::string> farm) {
+        if (!farm) {
+          actors::logger("gateway")->warn("farm query failed error={}",
+                                          actors::describe(farm.error()));
+        }
+        auto workers = farm ? json::parse(farm.value(), nullptr, false) : json::array();
+        reply(models_reply(path, workers));
+      });
+}
+
 /// `GET /drover/status`: the coordinator's farm status, each running prompt
 /// with how far this gateway saw it get.
 void get_farm_status(route_context& context, reply_callback reply) {
@@ -307,7 +320,7 @@ void route_get(const std::string& path, const std::map<std::string, std::string>
   } else if (path == "/embeddings" || path == "/extensions") {
     reply(json_reply("[]"));
   } else if (is_models_path(path)) {
-    reply(models_reply(path));
+    get_models(path, context, std::move(reply));
   } else if (path == "/" || path.empty()) {
     reply(index_page());
   } else {

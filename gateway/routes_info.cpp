@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
 #include <string_view>
 
 #include "actors/json.hpp"
@@ -30,23 +32,57 @@ bool is_models_path(const std::string& path) {
   return path == "/models" || path.rfind(models_prefix, 0) == 0;
 }
 
-http_reply models_reply(const std::string& path) {
+namespace {
+
+/// The files of each folder the farm's workers report, each folder's names
+/// sorted and once.
+std::map<std::string, std::set<std::string>> farm_models(const json& farm_workers) {
+  std::map<std::string, std::set<std::string>> folders;
+  for (const auto& worker : farm_workers.is_array() ? farm_workers : json::array()) {
+    if (!worker.is_object() || !worker.contains("models") ||
+        !worker["models"].is_object()) {
+      continue;
+    }
+    for (const auto& [folder, files] : worker["models"].items()) {
+      auto& names = folders[folder];
+      for (const auto& file : files.is_array() ? files : json::array()) {
+        if (file.is_string()) {
+          names.insert(file.get<std::string>());
+        }
+      }
+    }
+  }
+  return folders;
+}
+
+}  // namespace
+
+http_reply models_reply(const std::string& path, const json& farm_workers) {
+  auto reported = farm_models(farm_workers);
   http_reply reply;
   if (path == "/models") {
-    reply.body =
-        json(std::vector<std::string>(model_folders.begin(), model_folders.end())).dump();
+    json folders = json::array();
+    for (auto folder : model_folders) {
+      folders.push_back(std::string{folder});
+    }
+    for (const auto& [folder, files] : reported) {
+      if (std::find(model_folders.begin(), model_folders.end(), folder) ==
+          model_folders.end()) {
+        folders.push_back(folder);
+      }
+    }
+    reply.body = folders.dump();
     return reply;
   }
-  auto folder = std::string_view{path}.substr(models_prefix.size());
-  if (std::find(model_folders.begin(), model_folders.end(), folder) ==
-      model_folders.end()) {
+  auto folder = std::string{std::string_view{path}.substr(models_prefix.size())};
+  auto files = reported.find(folder);
+  if (files == reported.end() && std::find(model_folders.begin(), model_folders.end(),
+                                           folder) == model_folders.end()) {
     reply.status = 404;
     reply.content_type = "text/plain; charset=utf-8";
     return reply;
   }
-  // TODO(#4): list the farm's model files once workers report them in
-  // worker_hello; drover's native nodes load no model files yet.
-  reply.body = "[]";
+  reply.body = files == reported.end() ? "[]" : json(files->second).dump();
   return reply;
 }
 

@@ -2,14 +2,17 @@
 
 #include <string>
 
+#include "actors/json.hpp"
 #include "gateway/routes.hpp"
 
 namespace drover::gateway {
 
-/// `GET /models` and `/models/{folder}` (comfyui-protocol.md §2.1): the
-/// model folder names ComfyUI 0.8 knows, in its order; a known folder lists
-/// its files, an unknown one is a bare 404.
-http_reply models_reply(const std::string& path);
+/// `GET /models` and `/models/{folder}` (comfyui-protocol.md §2.1): ComfyUI's
+/// model folders, with any other folder a worker reported, and the files of
+/// a folder as the union of what the farm's workers report
+/// (`farm_workers`: the coordinator's `farm_query` answer, each worker's
+/// `models` by folder); 404 for a folder neither ComfyUI nor a worker has.
+http_reply models_reply(const std::string& path, const json& farm_workers);
 
 /// True for `/models` and `/models/{folder}`.
 bool is_models_path(const std::string& path);

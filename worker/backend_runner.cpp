@@ -129,6 +129,11 @@ json backend_runner::device() const {
   return device_;
 }
 
+json backend_runner::models() const {
+  std::lock_guard lock{mutex_};
+  return models_;
+}
+
 json backend_runner::class_entry(const std::string& class_type) const {
   std::lock_guard lock{mutex_};
   auto entry = catalog_.find(class_type);
@@ -201,11 +206,17 @@ bool backend_runner::connect() {
     return false;
   }
   auto device = backend_.device();
+  auto models = backend_.models();
+  if (!models) {
+    log->warn("backend models not read url={} error={}", backend_.url(),
+              actors::describe(models.error()));
+  }
   ws_.emplace(std::move(ws.value()));
   {
     std::lock_guard lock{mutex_};
     catalog_ = std::move(catalog.value());
     device_ = device ? std::move(device.value()) : json(nullptr);
+    models_ = models ? std::move(models.value()) : json::object();
   }
   ++generation_;
   log->info("backend connected url={} classes={}", backend_.url(), catalog_.size());
@@ -221,6 +232,7 @@ void backend_runner::disconnect(const std::string& reason) {
     std::lock_guard lock{mutex_};
     catalog_ = json::object();
     device_ = nullptr;
+    models_ = json::object();
   }
   ++generation_;
   actors::logger("worker")->warn("backend lost url={} reason={}", backend_.url(), reason);

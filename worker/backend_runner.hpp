@@ -62,6 +62,9 @@ class backend_runner {
   json catalog() const;
   /// The backend's first device while it answers; null otherwise. Any thread.
   json device() const;
+  /// The backend's model files by folder while it answers (read at each
+  /// connect); an empty object otherwise. Any thread.
+  json models() const;
   /// Counts the times the backend's classes appeared or went. Any thread.
   std::uint64_t generation() const { return generation_.load(); }
   /// The backend's `/object_info` entry of `class_type`; null when it has
@@ -111,6 +114,7 @@ class backend_runner {
   bool stopping_ = false;
   json catalog_ = json::object();  ///< guarded by mutex_
   json device_ = nullptr;          ///< guarded by mutex_
+  json models_ = json::object();   ///< guarded by mutex_
   std::atomic<std::uint64_t> generation_{0};
 
   std::optional<client::ws_client> ws_;  ///< the execution thread's

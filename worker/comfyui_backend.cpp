@@ -96,6 +96,36 @@ actors::result<json> comfyui_backend::device() const {
   return json(nullptr);
 }
 
+actors::result<json> comfyui_backend::models() const {
+  DROVER_TRY(response, call("GET", "/models", {}, std::chrono::seconds{10}));
+  DROVER_TRYV(expect_ok(response, "GET /models"));
+  DROVER_TRY(folders, json_body(response, "GET /models"));
+  json models = json::object();
+  if (!folders.is_array()) {
+    return models;
+  }
+  for (const auto& folder : folders) {
+    if (!folder.is_string()) {
+      continue;
+    }
+    const auto name = folder.get<std::string>();
+    DROVER_TRY(listed, call("GET", "/models/" + client::percent_encode(name), {},
+                            std::chrono::seconds{10}));
+    if (listed.status != 200) {
+      continue;  // a folder it names but cannot list: nothing to offer there
+    }
+    DROVER_TRY(files, json_body(listed, "GET /models/" + name));
+    json names = json::array();
+    for (const auto& file : files.is_array() ? files : json::array()) {
+      if (file.is_string()) {
+        names.push_back(file);
+      }
+    }
+    models[name] = std::move(names);
+  }
+  return models;
+}
+
 actors::result<backend_submission> comfyui_backend::submit(
     const json& prompt, const std::string& prompt_id, const std::string& client_id,
     const json& extra_data, const std::vector<std::string>& targets) const {

@@ -46,6 +46,10 @@ class comfyui_backend {
   /// `GET /system_stats`: its first device entry (null when it lists none).
   actors::result<json> device() const;
 
+  /// `GET /models` and `GET /models/{folder}` of each folder: the model
+  /// files it can load, `{"<folder>": ["<file>", ...]}`.
+  actors::result<json> models() const;
+
   /// `POST /prompt` with the farm's prompt id, the bridge's client id and
   /// the output nodes to run (`partial_execution_targets`; all when empty).
   /// A refusal (HTTP 400) is a value, not a failure; fails on a lost

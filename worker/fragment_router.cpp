@@ -1,5 +1,6 @@
 #include "worker/fragment_router.hpp"
 
+#include <map>
 #include <utility>
 
 namespace drover::worker {
@@ -71,6 +72,22 @@ void fragment_router::free(const actors::free_memory& request) {
   for (auto* backend : backends_) {
     backend->free(request);
   }
+}
+
+std::string fragment_router::models_json() const {
+  std::map<std::string, std::set<std::string>> folders;
+  for (auto* backend : backends_) {
+    auto models = backend->models();
+    for (auto& [folder, files] : models.items()) {
+      auto& names = folders[folder];
+      for (const auto& file : files) {
+        if (file.is_string()) {
+          names.insert(file.get<std::string>());
+        }
+      }
+    }
+  }
+  return json(folders).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string fragment_router::catalog_json() const {

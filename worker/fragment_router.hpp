@@ -37,6 +37,10 @@ class fragment_router final : public fragment_target {
   /// first, as JSON text. Any thread; rebuilt only when a backend changed.
   std::string catalog_json() const;
 
+  /// The model files of the backends that answer, by folder, each folder's
+  /// files sorted and listed once, as JSON text. Any thread.
+  std::string models_json() const;
+
  private:
   /// The classes of `prompt_json`; nullopt when it does not parse.
   static std::optional<std::set<std::string>> classes_of(const std::string& prompt_json);

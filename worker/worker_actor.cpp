@@ -25,11 +25,17 @@ struct worker_state {
   std::string store_endpoint;
   bool announced = false;
   std::string sent_catalog;  ///< the catalog the coordinator has from us
+  std::string sent_models;   ///< the model list the coordinator has from us
 };
 
 /// The catalog to announce now.
 std::string current_catalog(const worker_link& link) {
   return link.catalog_probe ? link.catalog_probe() : link.hello.catalog_json;
+}
+
+/// The model files to announce now.
+std::string current_models(const worker_link& link) {
+  return link.models_probe ? link.models_probe() : std::string{};
 }
 
 void print_ready_line(const worker_link& link) {
@@ -47,13 +53,17 @@ void send_update(caf::stateful_actor<worker_state>* self, const worker_link& lin
   if (!self->state.coordinator) {
     return;
   }
-  actors::worker_update update{link.hello.worker_id, {}, {}};
+  actors::worker_update update{link.hello.worker_id, {}, {}, {}};
   if (link.device_probe) {
     update.device_json = link.device_probe();
   }
   if (auto catalog = current_catalog(link); catalog != self->state.sent_catalog) {
     self->state.sent_catalog = catalog;
     update.catalog_json = std::move(catalog);
+  }
+  if (auto models = current_models(link); models != self->state.sent_models) {
+    self->state.sent_models = models;
+    update.models_json = models.empty() ? std::string{"{}"} : std::move(models);
   }
   self->send(self->state.coordinator, std::move(update));
 }
@@ -82,6 +92,8 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
         auto hello = link->hello;
         hello.catalog_json = current_catalog(*link);
         self->state.sent_catalog = hello.catalog_json;
+        hello.models_json = current_models(*link);
+        self->state.sent_models = hello.models_json;
         self->request(coordinator, hello_timeout, std::move(hello))
             .then(
                 [self, link, log](actors::worker_welcome& w) {

@@ -25,6 +25,9 @@ struct worker_link {
   /// The classes this worker offers now (its catalog JSON), for `worker_hello`
   /// and `worker_update`; empty: `hello.catalog_json`, which never changes.
   std::function<std::string()> catalog_probe;
+  /// The model files this worker can load now (`worker_hello::models_json`);
+  /// empty: none.
+  std::function<std::string()> models_probe;
 };
 
 /// Spawns the worker actor (docs/actors.md §2). Send it

@@ -221,6 +221,9 @@ int run_worker(const worker_options& options) {
         link.catalog_probe = [&router] {
           return router->catalog_json();
         };
+        link.models_probe = [&router] {
+          return router->models_json();
+        };
         link.device_probe = [&bridges] {
           return backend_devices_json(bridges);
         };

@@ -74,7 +74,8 @@ actors::worker_hello hello_of(std::size_t index, const std::string& catalog) {
                               "tcp://127.0.0.1:1/" + id,
                               "tcp://127.0.0.1:2/" + id,
                               catalog,
-                              "{}"};
+                              "{}",
+                              ""};
 }
 
 /// A temporary folder removed with its contents on destruction.

@@ -364,8 +364,9 @@ TEST_CASE("a worker's updates keep its free memory current in the farm status") 
   caf::scoped_actor gateway{*f.system};
   caf::scoped_actor w1{*f.system};
   f.join_worker(w1, "w1");
-  w1->send(f.coordinator, worker_update{"w1", R"({"name": "cpu", "vram_free": 7})", ""});
-  w1->send(f.coordinator, worker_update{"stranger", R"({"vram_free": 1})", ""});
+  w1->send(f.coordinator,
+           worker_update{"w1", R"({"name": "cpu", "vram_free": 7})", "", ""});
+  w1->send(f.coordinator, worker_update{"stranger", R"({"vram_free": 1})", "", ""});
   auto status = f.ask(gateway, farm_status_query{});
   REQUIRE(status["workers"].size() == 1);
   CHECK(status["workers"][0]["device"]["vram_free"] == 7);

@@ -47,6 +47,33 @@ TEST_CASE("a known model folder lists its files and an unknown one is 404") {
   CHECK(test::http_call(f.port, "GET", "/models/../checkpoints").status == 404);
 }
 
+TEST_CASE("model folders list the union of the files the farm's workers report") {
+  info_fixture f;
+  f.coordinator.farm_json = R"([
+    {"worker_id": "w1", "models": {"checkpoints": ["sdxl.safetensors", "a.ckpt"],
+                                   "my_nodes_models": ["x.bin"]}},
+    {"worker_id": "w2", "models": {"checkpoints": ["a.ckpt", "flux.safetensors"],
+                                   "loras": "not a list"}},
+    {"worker_id": "w3"}
+  ])";
+  auto checkpoints = test::http_call(f.port, "GET", "/models/checkpoints");
+  REQUIRE(checkpoints.status == 200);
+  CHECK(plain_json::parse(checkpoints.body) ==
+        plain_json::array({"a.ckpt", "flux.safetensors", "sdxl.safetensors"}));
+  CHECK(plain_json::parse(test::http_call(f.port, "GET", "/models/loras").body) ==
+        plain_json::array());
+
+  // A folder a worker's custom nodes added is listed after ComfyUI's own.
+  auto folders = plain_json::parse(test::http_call(f.port, "GET", "/api/models").body);
+  REQUIRE(folders.is_array());
+  CHECK(folders.back() == "my_nodes_models");
+  CHECK(folders.size() == recorded("/models").size() + 1);
+  CHECK(
+      plain_json::parse(test::http_call(f.port, "GET", "/models/my_nodes_models").body) ==
+      plain_json::array({"x.bin"}));
+  CHECK(test::http_call(f.port, "GET", "/models/nobody_has_this").status == 404);
+}
+
 TEST_CASE("free answers 200 with an empty body whatever the body") {
   info_fixture f;
   for (const char* body : {R"({"unload_models":true,"free_memory":true})", "", "junk"}) {
