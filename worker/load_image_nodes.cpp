@@ -132,12 +132,13 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
-/// TODO(#3): the TIFF, BMP, TGA and Netpbm variants that tiff_frames.hpp and
-/// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
-/// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
-/// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
-/// retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file holds where
-/// drover fails.
+/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (integer grey of
+/// other than 8 or 16 bits, old-style JPEG, Lab); the BMP, TGA and Netpbm
+/// variants that stb_formats.hpp refuses; EXIF orientation that a PNG names
+/// only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
+/// disposal to palette index 0 and blending of palette indexes as Pillow
+/// does; ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut
+/// file holds where drover fails.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));

@@ -23,14 +23,17 @@ struct tiff_page {
 };
 
 /// Decodes the pages of a TIFF with libtiff, keeping at most `max_frames`,
-/// each as Pillow's convert("RGB") and alpha band give it: 8-bit grey (1
-/// channel), grey with unassociated alpha (2), RGB (3) or RGB with
-/// unassociated alpha (4), in strips or tiles, with any compression libtiff
-/// reads; palette and bilevel pages through libtiff's RGBA reader, as RGB.
-/// Fails with errc::invalid_input for damaged bytes, pages over `max_pixels`
-/// pixels together, and the variants not checked against Pillow: other
-/// sample sizes, associated alpha, MINISWHITE grey, separate planes, CMYK,
-/// YCbCr and Lab.
+/// each as Pillow 9.4 reads it and its convert("RGB") and alpha band give
+/// it: grey (1 channel), grey with alpha (2), RGB (3) or RGB with alpha (4).
+/// Reads the sample layouts that tiff_sample_mode.hpp lists, in strips or
+/// tiles, contiguous or in separate planes, with any compression libtiff
+/// reads; JPEG-compressed YCbCr through libjpeg's conversion to RGB; other
+/// YCbCr, palette, bilevel and inverted 8-bit grey pages through libtiff's
+/// RGBA reader, as RGB. Fails with errc::invalid_input for damaged bytes,
+/// pages over `max_pixels` pixels together, the layouts Pillow has no mode
+/// for or fails to read (uncompressed YCbCr, uncompressed separate planes
+/// other than 8-bit RGB, RGBA and CMYK), and those not checked against
+/// Pillow: integer grey of other than 8 or 16 bits, old-style JPEG and Lab.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

@@ -440,6 +440,45 @@ TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
   }
 }
 
+TEST_CASE("LoadImage reads 16-bit, float, CMYK and YCbCr TIFF samples as Pillow does") {
+  // "I;16" grey clipped at 255, white-is-zero read as black-is-zero and big-
+  // endian; float grey truncated and clipped, big-endian raw and (bytes
+  // reversed, as Pillow does) deflated in tiles; CMYK with and without an
+  // unused extra sample and 16-bit CMYK; JPEG YCbCr through libjpeg and
+  // deflated YCbCr through libtiff's RGBA reader.
+  for (const char* name : {"grey16.tif", "grey16_be.tif", "grey16_white.tif", "float.tif",
+                           "float_be.tif", "float_be_tiled.tif", "cmyk.tif", "cmyk16.tif",
+                           "cmyk_extra.tif", "ycbcr_jpeg.tif", "ycbcr_deflate.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage reads TIFF alpha, associated or not, and separate planes") {
+  // 16-bit RGB(A) by its high bytes; associated alpha divided out, 8- and
+  // 16-bit; an unused extra sample without a mask; separate planes
+  // uncompressed and deflated, in strips and tiles (deflated grey and alpha
+  // planes with the alpha of 0 that Pillow gives them).
+  for (const char* name :
+       {"rgb16.tif", "rgba16_be.tif", "rgba16_assoc.tif", "rgba16_tiled.tif",
+        "rgba_assoc.tif", "rgbx.tif", "rgba_planar.tif", "cmyk_planar.tif",
+        "rgb16_planar.tif", "grey_alpha_planar.tif", "rgba_assoc_planar.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage refuses the TIFF layouts Pillow fails to read, naming the file") {
+  load_fixture f;
+  for (const char* name : {"refused_ycbcr.tif", "refused_grey_alpha_planar.tif",
+                           "refused_grey16_be_white.tif", "refused_signed_rgb.tif"}) {
+    CAPTURE(name);
+    f.files.files[std::string{"input//"} + name] = recorded_load(name);
+    auto refused = f.call("LoadImage", {{"image", json(name)}});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().exception_type == "ValueError");
+    CHECK(refused.error().message.find(name) != std::string::npos);
+  }
+}
+
 TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
   load_fixture f;
   for (const char* name :

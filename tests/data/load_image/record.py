@@ -182,6 +182,171 @@ still.save("orient6.tif", tiffinfo={0x0112: 6})
 written += ["rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
             "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"]
 
+# ---- TIFF sample layouts that Pillow writes, or that tiff_file() below
+# writes tag by tag where Pillow's writer cannot: 16-bit and float grey,
+# 16-bit RGB(A), associated alpha, CMYK, YCbCr, separate planes, tiles,
+# big-endian files. Some Pillow itself refuses; record.py checks it does.
+
+
+def tiff_file(name, samples, photometric, extra=(), planar=1, sample_format=1,
+              compress=False, big=False, rows=None, tile=None, tags=()):
+    """Writes `samples` (a numpy array height x width x bands) as a TIFF of
+    one page, in strips of `rows` rows or in `tile` (width, height) tiles,
+    zlib-compressed when `compress`."""
+    import struct
+    import zlib
+    h, w, bands = samples.shape
+    order = ">" if big else "<"
+    data = samples.astype(samples.dtype.newbyteorder(order))
+    planes = [data[..., b:b + 1] for b in range(bands)] if planar == 2 else [data]
+    blocks = []
+    tw, th = tile if tile else (w, rows or h)
+    for plane in planes:
+        for y in range(0, h, th):
+            for x in range(0, w, tw):
+                block = plane[y:y + th, x:x + tw]
+                if tile:  # tiles are whole, padded past the page's edge
+                    padded = np.zeros((th, tw, block.shape[2]), block.dtype)
+                    padded[:block.shape[0], :block.shape[1]] = block
+                    block = padded
+                raw = block.tobytes()
+                blocks.append(zlib.compress(raw) if compress else raw)
+    entries = {256: (3, [w]), 257: (3, [h]), 258: (3, [data.itemsize * 8] * bands),
+               259: (3, [8 if compress else 1]), 262: (3, [photometric]),
+               277: (3, [bands]), 284: (3, [planar])}
+    if extra:
+        entries[338] = (3, list(extra))
+    if sample_format != 1:
+        entries[339] = (3, [sample_format] * bands)
+    offsets, counts = (324, 325) if tile else (273, 279)
+    if tile:
+        entries[322], entries[323] = (3, [tw]), (3, [th])
+    else:
+        entries[278] = (3, [th])
+    entries.update(dict(tags))
+    entries[offsets] = (4, [0] * len(blocks))
+    entries[counts] = (4, [len(b) for b in blocks])
+    # Header, directory, then each array that does not fit in four bytes,
+    # then the blocks.
+    after = 8 + 2 + 12 * len(entries) + 4
+    arrays, heap = {}, b""
+    for tag, (kind, values) in sorted(entries.items()):
+        size = (2 if kind == 3 else 4) * len(values)
+        if size > 4:
+            arrays[tag] = after + len(heap)
+            heap += b"\0" * size
+    at = after + len(heap)
+    entries[offsets] = (4, [at + sum(map(len, blocks[:i])) for i in range(len(blocks))])
+    directory, heap = b"", bytearray(heap)
+    for tag, (kind, values) in sorted(entries.items()):
+        packed = struct.pack(order + ("H" if kind == 3 else "I") * len(values), *values)
+        if tag in arrays:
+            heap[arrays[tag] - after:arrays[tag] - after + len(packed)] = packed
+            packed = struct.pack(order + "I", arrays[tag])
+        directory += struct.pack(order + "HHI", tag, kind, len(values)) + packed.ljust(4, b"\0")
+    head = (b"MM\0*" if big else b"II*\0") + struct.pack(order + "I", 8)
+    with open(name, "wb") as f:
+        f.write(head + struct.pack(order + "H", len(entries)) + directory +
+                struct.pack(order + "I", 0) + bytes(heap) + b"".join(blocks))
+
+
+def samples16(w, h, bands, seed):
+    """16-bit samples over the whole range, some under 256."""
+    i = np.arange(w * h * bands).reshape(h, w, bands) + seed * 7
+    return np.where(i % 3 == 0, i * 37 % 300, i * 4111 % 65536).astype(np.uint16)
+
+
+def premultiplied(w, h, seed):
+    """RGBa samples: colour scaled by alpha, alpha 0 and 255 included, and
+    a colour over its alpha, which Pillow clips."""
+    a = np.array(pattern(w, h, seed)).astype(np.int64)
+    a[..., :3] = a[..., :3] * a[..., 3:] // 255
+    a[0, 0, 3], a[0, 1, 3] = 255, 0
+    a[1, 0] = (200, 90, 10, 100)
+    return a.astype(np.uint8)
+
+
+tiffs = {
+    # Pillow's own writer: "I;16" grey, float grey, CMYK, YCbCr in JPEG.
+    "grey16.tif": lambda n: Image.fromarray(samples16(9, 5, 1, 1)[..., 0], "I;16")
+    .save(n, compression="tiff_lzw"),
+    "float.tif": lambda n: Image.fromarray(
+        (np.arange(45).reshape(5, 9) * 7.3 - 40).astype(np.float32), "F").save(n),
+    "cmyk.tif": lambda n: Image.fromarray(np.array(pattern(9, 5, 3)), "CMYK")
+    .save(n, compression="tiff_lzw"),
+    "ycbcr_jpeg.tif": lambda n: pattern(9, 5, 4, "RGB").convert("YCbCr")
+    .save(n, compression="jpeg"),
+    # Written tag by tag.
+    "grey16_be.tif": lambda n: tiff_file(n, samples16(7, 5, 1, 2), 1, big=True,
+                                         compress=True, rows=2),
+    "grey16_white.tif": lambda n: tiff_file(n, samples16(7, 5, 1, 3), 0),
+    "float_be_tiled.tif": lambda n: tiff_file(
+        n, np.array([[-1, 0.5, 1.9, 254.9, 255, 1e9, np.nan, 77.7]] * 3, np.float32)
+        [..., None], 1, sample_format=3, big=True, compress=True, tile=(16, 16)),
+    # Pillow reverses the bytes of big-endian floats that libtiff decompressed.
+    "float_be.tif": lambda n: tiff_file(
+        n, np.array([[-1, 0.5, 1.9, 254.9, 255, 1e9, np.nan, 77.7]] * 3, np.float32)
+        [..., None], 1, sample_format=3, big=True, rows=2),
+    "rgb16.tif": lambda n: tiff_file(n, samples16(7, 5, 3, 4), 2, rows=2),
+    "rgba16_be.tif": lambda n: tiff_file(n, samples16(7, 5, 4, 5), 2, extra=[2],
+                                         big=True, compress=True),
+    "rgba16_assoc.tif": lambda n: tiff_file(
+        n, premultiplied(7, 5, 6).astype(np.uint16) * 257, 2, extra=[1], compress=True),
+    "rgba_assoc.tif": lambda n: tiff_file(n, premultiplied(7, 5, 7), 2, extra=[1]),
+    "rgbx.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 8)), 2, extra=[0]),
+    "cmyk16.tif": lambda n: tiff_file(n, samples16(7, 5, 4, 9), 5, compress=True),
+    "cmyk_extra.tif": lambda n: tiff_file(n, np.dstack([np.array(pattern(7, 5, 1)),
+                                                        np.array(pattern(7, 5, 2))[..., :1]]),
+                                          5, extra=[0], rows=3),
+    "ycbcr_deflate.tif": lambda n: tiff_file(
+        n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6, compress=True,
+        tags={530: (3, [1, 1])}),
+    "rgba_planar.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 6)), 2,
+                                           extra=[2], planar=2, rows=2),
+    "cmyk_planar.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 7)), 5, planar=2),
+    "rgb16_planar.tif": lambda n: tiff_file(n, samples16(7, 5, 3, 8), 2, planar=2,
+                                            compress=True, rows=3),
+    # Pillow's libtiff reader leaves this alpha at 0.
+    "grey_alpha_planar.tif": lambda n: tiff_file(
+        n, np.array(pattern(7, 5, 9, "LA")), 1, extra=[2], planar=2, compress=True),
+    "rgba_assoc_planar.tif": lambda n: tiff_file(n, premultiplied(19, 17, 1), 2,
+                                                 extra=[1], planar=2, compress=True,
+                                                 tile=(16, 16)),
+    "rgba16_tiled.tif": lambda n: tiff_file(n, samples16(19, 5, 4, 2), 2, extra=[2],
+                                            compress=True, tile=(16, 16)),
+}
+for name, write in tiffs.items():
+    write(name)
+written += list(tiffs)
+
+# Layouts that Pillow 9.4 fails to read, which drover refuses too: raw
+# YCbCr (unpacked as RGBX, it runs out of data), uncompressed separate
+# planes that have no one-band raw mode, a big-endian white-is-zero 16-bit
+# page and signed 8-bit RGB (no mode for either).
+refused = {
+    "refused_ycbcr.tif": lambda n: tiff_file(
+        n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6,
+        tags={530: (3, [1, 1])}),
+    "refused_grey_alpha_planar.tif": lambda n: tiff_file(
+        n, np.array(pattern(7, 5, 9, "LA")), 1, extra=[2], planar=2),
+    "refused_grey16_be_white.tif": lambda n: tiff_file(n, samples16(7, 5, 1, 3), 0,
+                                                       big=True),
+    "refused_signed_rgb.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 2, "RGB")),
+                                                  2, sample_format=2),
+}
+for name, write in refused.items():
+    write(name)
+    try:
+        comfy_load_image(name)
+    except (OSError, SyntaxError, ValueError):
+        continue
+    raise AssertionError(name + " was expected to fail in Pillow")
+# Uncompressed 16-bit separate planes, which Pillow unpacks with 8-bit raw
+# modes into garbled pixels: drover refuses them.
+tiff_file("garbled_rgb16_planar.tif", samples16(7, 5, 3, 8), 2, planar=2)
+# ---- end of the TIFF sample layouts
+
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
