@@ -134,8 +134,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
 /// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (integer grey of
 /// other than 8 or 16 bits, old-style JPEG, Lab); the BMP, TGA and Netpbm
-/// variants that stb_formats.hpp refuses; EXIF orientation that a PNG names
-/// only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
+/// variants that stb_formats.hpp refuses; a palette APNG's
 /// disposal to palette index 0 and blending of palette indexes as Pillow
 /// does; ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut
 /// file holds where drover fails.
@@ -163,7 +162,13 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
                             "PGM/PPM): " +
                             png.error().message);
   }
-  return transposed(std::move(png.value().frames), png.value().exif);
+  auto frames = std::move(png.value().frames);
+  for (auto& frame : frames) {
+    if (png.value().orientation != 1) {
+      frame = exif_transpose(frame, png.value().orientation);
+    }
+  }
+  return frames;
 }
 
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <zlib.h>
 
+#include "worker/png_orientation.hpp"
+
 namespace drover::worker {
 
 namespace {
@@ -16,10 +18,7 @@ constexpr std::string_view png_signature{"\x89PNG\r\n\x1a\n", 8};
 enum : std::uint8_t { dispose_none = 0, dispose_background = 1, dispose_previous = 2 };
 enum : std::uint8_t { blend_source = 0, blend_over = 1 };
 
-struct chunk {
-  std::string_view type;
-  std::string_view data;
-};
+using chunk = png_chunk;
 
 /// One frame as the file lays it out: its place on the canvas, its ops and
 /// its compressed image data.
@@ -206,6 +205,8 @@ actors::result<decoded_png_frames> decode_png_frames(const std::string& bytes,
   DROVER_TRY(chunks, split_chunks(bytes));
   decoded_png_frames out;
   out.exif = exif_of(chunks);
+  DROVER_TRY(orientation, png_orientation(chunks));
+  out.orientation = orientation;
 
   // As Pillow, a PNG with no acTL, several, or one declaring no frames shows
   // its default image alone.

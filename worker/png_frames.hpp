@@ -16,6 +16,9 @@ struct decoded_png_frames {
   std::vector<pixels8> frames;
   /// The eXIf chunk's TIFF bytes (no `Exif\0\0` marker); empty when none.
   std::string exif;
+  /// The orientation ImageOps.exif_transpose applies, from the eXIf chunk,
+  /// a raw EXIF profile or XMP text (png_orientation.hpp).
+  int orientation = 1;
 };
 
 /// Decodes a PNG, or every frame of an APNG composited as Pillow composites
@@ -26,7 +29,8 @@ struct decoded_png_frames {
 /// which has no APNG API; then the previous frame's disposal (none,
 /// background, previous) and the frame's blend (source, over: Pillow's paste
 /// through the frame's alpha, which blends the alpha channel too) apply.
-/// Fails with errc::invalid_input for a malformed PNG or APNG, or one whose
+/// Fails with errc::invalid_input for a malformed PNG or APNG, text that
+/// png_orientation refuses, or one whose
 /// kept frames would hold more than `max_pixels` pixels together; never
 /// crashes on hostile input.
 actors::result<decoded_png_frames> decode_png_frames(

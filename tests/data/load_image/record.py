@@ -347,6 +347,75 @@ tiff_file("garbled_rgb16_planar.tif", samples16(7, 5, 3, 8), 2, planar=2)
 # ---- end of the TIFF sample layouts
 
 
+# ---- PNG orientation that Pillow's getexif finds outside an eXIf chunk:
+# XMP (attribute and element forms, in iTXt, tEXt and zTXt), a "Raw profile
+# type exif" text (plain and compressed), an eXIf whose Orientation wins over
+# XMP, and one without the entry, which leaves XMP to decide.
+from PIL import PngImagePlugin  # noqa: E402
+
+
+def png_with_text(name, seed, texts, exif=None):
+    """A still RGBA PNG with `texts`: (kind, key, value) in file order."""
+    info = PngImagePlugin.PngInfo()
+    for kind, key, value in texts:
+        if kind == "itxt":
+            info.add_itxt(key, value)
+        elif kind == "itxt_zip":
+            info.add_itxt(key, value, zip=True)
+        else:
+            info.add_text(key, value, zip=kind == "ztxt")
+    options = {"exif": exif} if exif is not None else {}
+    pattern(5, 3, seed).save(name, pnginfo=info, **options)
+
+
+def raw_profile(orientation, prefix=b"Exif\0\0"):
+    """ImageMagick's form: a blank line, the name, the length, hex lines."""
+    data = prefix + with_orientation(orientation)[6:]
+    hexed = data.hex()
+    lines = [hexed[i:i + 72] for i in range(0, len(hexed), 72)]
+    return "\nexif\n%8d\n" % len(data) + "\n".join(lines) + "\n"
+
+
+def xmp(value, element=False):
+    tag = ("<tiff:Orientation>%s</tiff:Orientation>" % value if element
+           else 'tiff:Orientation="%s"' % value)
+    return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description '
+            'tiff:Orientation_note="x" %s/></x:xmpmeta>' % tag)
+
+
+make_exif = Image.Exif()
+make_exif[0x010F] = "drover"
+png_orientation_cases = {
+    "xmp_attr6.png": [("itxt", "XML:com.adobe.xmp", xmp(6))],
+    "xmp_element8.png": [("text", "XML:com.adobe.xmp", xmp(8, element=True))],
+    "xmp_ztxt5.png": [("ztxt", "XML:com.adobe.xmp", xmp(5))],
+    "xmp_itxt_zip7.png": [("itxt_zip", "XML:com.adobe.xmp", xmp(7, element=True))],
+    "xmp_last_wins.png": [("text", "XML:com.adobe.xmp", xmp(2)),
+                          ("itxt", "XML:com.adobe.xmp", xmp(4))],
+    "raw_profile5.png": [("text", "Raw profile type exif", raw_profile(5))],
+    "raw_profile_zip3.png": [("ztxt", "Raw profile type exif", raw_profile(3, b""))],
+    "raw_profile_over_xmp.png": [("text", "Raw profile type exif", raw_profile(1)),
+                                 ("text", "XML:com.adobe.xmp", xmp(6))],
+}
+for i, (name, texts) in enumerate(png_orientation_cases.items()):
+    png_with_text(name, i, texts)
+png_with_text("exif_over_xmp.png", 1, [("text", "XML:com.adobe.xmp", xmp(6))],
+              exif=with_orientation(1))
+png_with_text("exif_without_orientation.png", 2,
+              [("itxt", "XML:com.adobe.xmp", xmp(3))], exif=make_exif.tobytes())
+written += list(png_orientation_cases) + ["exif_over_xmp.png",
+                                          "exif_without_orientation.png"]
+# Hexadecimal that is not: Pillow's getexif raises, so LoadImage fails.
+png_with_text("refused_raw_profile.png", 3,
+              [("text", "Raw profile type exif", "\nexif\n 4\n4d4d0x2a\n")])
+try:
+    comfy_load_image("refused_raw_profile.png")
+    raise AssertionError("refused_raw_profile.png was expected to fail in Pillow")
+except ValueError:
+    pass
+# ---- end of the PNG orientation texts
+
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
