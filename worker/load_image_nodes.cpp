@@ -14,6 +14,7 @@
 #include "worker/png_frames.hpp"
 #include "worker/stb_formats.hpp"
 #include "worker/tiff_frames.hpp"
+#include "worker/truncated_png.hpp"
 #include "worker/webp_codec.hpp"
 
 namespace drover::worker {
@@ -137,7 +138,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// variants that stb_formats.hpp refuses; a palette APNG's
 /// disposal to palette index 0 and blending of palette indexes as Pillow
 /// does; ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut
-/// file holds where drover fails.
+/// file holds, for other formats than a still, non-interlaced PNG.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));
@@ -155,6 +156,11 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
     return std::move(decoded->value());
   }
   auto png = decode_png_frames(bytes, max_frames);
+  if (!png) {
+    // ComfyUI opens and turns the picture again with LOAD_TRUNCATED_IMAGES.
+    auto cut = decode_truncated_png(bytes);
+    png = cut ? std::move(cut) : std::move(png);
+  }
   if (!png) {
     return actors::fail(actors::errc::invalid_input,
                         "cannot identify image file '" + name +

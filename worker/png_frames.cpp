@@ -53,20 +53,12 @@ void put_chunk(std::string& out, std::string_view type, std::string_view data) {
 
 /// The chunks up to IEND; fails when one runs past the end of the bytes.
 actors::result<std::vector<chunk>> split_chunks(std::string_view bytes) {
-  std::vector<chunk> chunks;
-  std::size_t at = png_signature.size();
-  while (at + 12 <= bytes.size()) {
-    std::uint32_t length = be32(bytes, at);
-    if (length > bytes.size() - at - 12) {
-      break;
-    }
-    chunks.push_back({bytes.substr(at + 4, 4), bytes.substr(at + 8, length)});
-    at += 12 + std::size_t{length};
-    if (chunks.back().type == "IEND") {
-      return chunks;
-    }
+  bool whole = false;
+  auto chunks = whole_png_chunks(bytes, &whole);
+  if (!whole) {
+    return actors::fail(actors::errc::invalid_input, "truncated PNG file");
   }
-  return actors::fail(actors::errc::invalid_input, "truncated PNG file");
+  return chunks;
 }
 
 /// The frames of an animation whose acTL declares `declared` frames, or an

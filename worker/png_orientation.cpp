@@ -14,13 +14,9 @@ namespace {
 constexpr std::size_t max_text = std::size_t{1} << 20;
 
 /// Inflated text as Python's zlib.decompressobj gives it: what a cut stream
-/// holds, nothing for a corrupt one.
-struct inflated {
-  std::optional<std::string> text;  ///< nothing: zlib.error
-  bool too_large = false;
-};
-
-inflated inflate_text(std::string_view compressed) {
+/// holds; nothing for a corrupt one or one over Pillow's limit, which
+/// Pillow's text readers treat alike with LOAD_TRUNCATED_IMAGES.
+std::optional<std::string> inflate_text(std::string_view compressed) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) {
     return {};
@@ -37,13 +33,10 @@ inflated inflate_text(std::string_view compressed) {
     out.append(buffer, sizeof buffer - z.avail_out);
   }
   inflateEnd(&z);
-  inflated result;
-  if (out.size() > max_text) {
-    result.too_large = true;
-  } else if (status == Z_STREAM_END || status == Z_BUF_ERROR) {
-    result.text = std::move(out);  // Z_BUF_ERROR: the stream was cut short
+  if (out.size() > max_text || (status != Z_STREAM_END && status != Z_BUF_ERROR)) {
+    return std::nullopt;
   }
-  return result;
+  return out;  // Z_BUF_ERROR: the stream was cut short
 }
 
 /// Whether `s` is UTF-8 that Python's strict decoder accepts.
@@ -101,11 +94,6 @@ std::optional<std::pair<std::string_view, std::string_view>> split_nul(
   return std::pair{s.substr(0, nul), s.substr(nul + 1)};
 }
 
-actors::error too_large() {
-  return actors::fail(actors::errc::invalid_input,
-                      "PNG text chunk: Decompressed Data Too Large");
-}
-
 /// Adds a text chunk to `info` as Pillow's chunk_tEXt, chunk_zTXt and
 /// chunk_iTXt do. Latin-1 text is kept as its bytes: only ASCII is matched.
 actors::result<void> add_text(png_info& info, const png_chunk& c) {
@@ -117,11 +105,10 @@ actors::result<void> add_text(png_info& info, const png_chunk& c) {
         return actors::fail(actors::errc::invalid_input,
                             "PNG zTXt chunk of an unknown compression method");
       }
+      // Too large, Pillow refuses the file, then reads it with
+      // LOAD_TRUNCATED_IMAGES as ComfyUI retries: as empty text.
       auto decoded = inflate_text(parts.second.substr(parts.second.empty() ? 0 : 1));
-      if (decoded.too_large) {
-        return too_large();
-      }
-      value = decoded.text.value_or("");
+      value = decoded.value_or("");
     }
     if (!parts.first.empty()) {
       info.set(parts.first, std::move(value));
@@ -144,13 +131,10 @@ actors::result<void> add_text(png_info& info, const png_chunk& c) {
       return actors::ok();
     }
     auto decoded = inflate_text(value);
-    if (decoded.too_large) {
-      return too_large();
-    }
-    if (!decoded.text) {
+    if (!decoded) {  // corrupt, or too large on ComfyUI's retry
       return actors::ok();
     }
-    value = std::move(*decoded.text);
+    value = std::move(*decoded);
   }
   if (is_utf8(lang_rest->first) && is_utf8(tk_rest->first) && is_utf8(value)) {
     info.set(key_rest->first, std::move(value));
@@ -166,8 +150,9 @@ int hex_digit(char c) {
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/// Python's bytes.fromhex over the profile's lines after the third, joined.
-actors::result<std::string> raw_profile_bytes(const std::string& text) {
+/// Python's bytes.fromhex over the profile's lines after the third, joined;
+/// nothing where it raises.
+std::optional<std::string> raw_profile_bytes(const std::string& text) {
   std::size_t at = 0;
   for (int line = 0; line < 3 && at != std::string::npos; ++line) {
     at = text.find('\n', at);
@@ -187,8 +172,7 @@ actors::result<std::string> raw_profile_bytes(const std::string& text) {
     }
     int high = hex_digit(hex[i]), low = i + 1 < hex.size() ? hex_digit(hex[i + 1]) : -1;
     if (high < 0 || low < 0) {
-      return actors::fail(actors::errc::invalid_input,
-                          "PNG \"Raw profile type exif\" text is not hexadecimal");
+      return std::nullopt;
     }
     out += static_cast<char>(high << 4 | low);
     i += 2;
@@ -225,8 +209,13 @@ actors::result<int> png_orientation(const std::vector<png_chunk>& chunks) {
   if (info.exif) {
     value = exif_orientation_entry(*info.exif);
   } else if (info.raw_profile) {
-    DROVER_TRY(exif, raw_profile_bytes(*info.raw_profile));
-    value = exif_orientation_entry(exif);
+    auto exif = raw_profile_bytes(*info.raw_profile);
+    if (!exif) {
+      // getexif raised after marking its EXIF read; ComfyUI's retry gets
+      // that empty EXIF back and looks no further.
+      return 1;
+    }
+    value = exif_orientation_entry(*exif);
   }
   if (!value && info.xmp) {
     value = xmp_orientation(*info.xmp);

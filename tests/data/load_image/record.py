@@ -13,7 +13,7 @@ import io
 import json
 
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 
 def pattern(w, h, seed, mode="RGBA"):
@@ -32,9 +32,21 @@ def with_orientation(orientation):
     return exif.tobytes()
 
 
+def pillow(fn, arg):
+    """ComfyUI's node_helpers.pillow: once more with LOAD_TRUNCATED_IMAGES."""
+    try:
+        return fn(arg)
+    except (OSError, UnidentifiedImageError, ValueError):
+        ImageFile.LOAD_TRUNCATED_IMAGES = True
+        try:
+            return fn(arg)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def comfy_load_image(path):
     """ComfyUI v0.8.0 nodes.py LoadImage, without torch."""
-    img = Image.open(path)
+    img = pillow(Image.open, path)
     images, alphas, masked = [], [], False
     w = h = None
     for i in ImageSequence.Iterator(img):
@@ -45,7 +57,7 @@ def comfy_load_image(path):
             # applied (python-pillow/Pillow#7383).
             i.load()
         else:
-            i = ImageOps.exif_transpose(i)
+            i = pillow(ImageOps.exif_transpose, i)
         if i.mode == "I":
             i = i.point(lambda v: v * (1 / 255))
         image = i.convert("RGB")
@@ -405,16 +417,44 @@ png_with_text("exif_without_orientation.png", 2,
               [("itxt", "XML:com.adobe.xmp", xmp(3))], exif=make_exif.tobytes())
 written += list(png_orientation_cases) + ["exif_over_xmp.png",
                                           "exif_without_orientation.png"]
-# Hexadecimal that is not: Pillow's getexif raises, so LoadImage fails.
-png_with_text("refused_raw_profile.png", 3,
-              [("text", "Raw profile type exif", "\nexif\n 4\n4d4d0x2a\n")])
-try:
-    comfy_load_image("refused_raw_profile.png")
-    raise AssertionError("refused_raw_profile.png was expected to fail in Pillow")
-except ValueError:
-    pass
+# Hexadecimal that is not: Pillow's getexif raises, and ComfyUI's retry
+# finds the EXIF that the first try left empty, so XMP is not read either.
+png_with_text("raw_profile_bad_hex.png", 3,
+              [("text", "Raw profile type exif", "\nexif\n 4\n4d4d0x2a\n"),
+               ("text", "XML:com.adobe.xmp", xmp(6))])
+written.append("raw_profile_bad_hex.png")
 # ---- end of the PNG orientation texts
 
+
+# ---- PNG files cut short, which ComfyUI reads again with
+# LOAD_TRUNCATED_IMAGES: the rows the image data at hand holds, the rest as
+# zero samples (palette entry 0 for a palette picture).
+
+
+def cut_png(name, img, where, **options):
+    """Saves `img` and cuts the file `where` (0..1) into its first IDAT's data,
+    or past the data with where=None, which drops the IEND chunk."""
+    out = io.BytesIO()
+    img.save(out, "PNG", **options)
+    data = out.getvalue()
+    idat = data.index(b"IDAT") + 4
+    length = int.from_bytes(data[idat - 8:idat - 4], "big")
+    end = len(data) - 12 if where is None else idat + int(length * where)
+    with open(name, "wb") as f:
+        f.write(data[:end])
+
+
+noise = np.random.RandomState(5).randint(0, 256, (23, 11, 4)).astype(np.uint8)
+cut_palette = Image.fromarray(noise[..., :3], "RGB").quantize(30)
+cut_png("cut_rgba.png", Image.fromarray(noise, "RGBA"), 0.6)
+cut_png("cut_palette.png", cut_palette, 0.5, transparency=0)
+cut_png("cut_rgb_exif6.png", Image.fromarray(noise[..., :3], "RGB"), 0.7,
+        exif=with_orientation(6))
+cut_png("cut_at_idat.png", Image.fromarray(noise[..., :3], "RGB"), 0.0)
+cut_png("cut_no_iend.png", Image.fromarray(noise, "RGBA"), None)
+written += ["cut_rgba.png", "cut_palette.png", "cut_rgb_exif6.png", "cut_at_idat.png",
+            "cut_no_iend.png"]
+# ---- end of the cut PNG files
 
 manifest = {}
 for name in written:
