@@ -138,7 +138,8 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// variants that stb_formats.hpp refuses; a palette APNG's
 /// disposal to palette index 0 and blending of palette indexes as Pillow
 /// does; ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut
-/// file holds, for other formats than a still, non-interlaced PNG.
+/// file holds, for an APNG, an interlaced PNG and the formats besides PNG
+/// and JPEG.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));

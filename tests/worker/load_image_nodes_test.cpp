@@ -376,12 +376,15 @@ TEST_CASE("LoadImage turns a PNG as its XMP or raw EXIF profile asks, as Pillow 
   }
 }
 
-TEST_CASE("LoadImage reads a PNG cut short as ComfyUI's truncated-image retry does") {
+TEST_CASE("LoadImage reads a PNG or JPEG cut short as ComfyUI's truncated retry does") {
   // Cut in the image data of an RGBA, a palette (the rest as palette entry
   // 0) and an EXIF-turned RGB picture, right after the IDAT header, and
   // only the IEND chunk missing.
-  for (const char* name : {"cut_rgba.png", "cut_palette.png", "cut_rgb_exif6.png",
-                           "cut_at_idat.png", "cut_no_iend.png"}) {
+  // JPEGs cut in their scan data, baseline, progressive and grey, which
+  // libjpeg ends as Pillow's retry does.
+  for (const char* name :
+       {"cut_rgba.png", "cut_palette.png", "cut_rgb_exif6.png", "cut_at_idat.png",
+        "cut_no_iend.png", "cut_baseline.jpg", "cut_progressive.jpg", "cut_grey.jpg"}) {
     check_against_pillow(name);
   }
 }

@@ -426,9 +426,9 @@ written.append("raw_profile_bad_hex.png")
 # ---- end of the PNG orientation texts
 
 
-# ---- PNG files cut short, which ComfyUI reads again with
-# LOAD_TRUNCATED_IMAGES: the rows the image data at hand holds, the rest as
-# zero samples (palette entry 0 for a palette picture).
+# ---- PNG and JPEG files cut short, which ComfyUI reads again with
+# LOAD_TRUNCATED_IMAGES: for a PNG the rows the image data at hand holds,
+# the rest as zero samples (palette entry 0 for a palette picture).
 
 
 def cut_png(name, img, where, **options):
@@ -454,7 +454,21 @@ cut_png("cut_at_idat.png", Image.fromarray(noise[..., :3], "RGB"), 0.0)
 cut_png("cut_no_iend.png", Image.fromarray(noise, "RGBA"), None)
 written += ["cut_rgba.png", "cut_palette.png", "cut_rgb_exif6.png", "cut_at_idat.png",
             "cut_no_iend.png"]
-# ---- end of the cut PNG files
+# JPEGs cut in their scan data: Pillow then feeds libjpeg an end-of-image
+# marker, as libjpeg's memory source does at the end of its bytes.
+for name, options in (("cut_baseline.jpg", {"exif": with_orientation(8)}),
+                      ("cut_progressive.jpg", {"progressive": True}),
+                      ("cut_grey.jpg", {})):
+    out = io.BytesIO()
+    picture = Image.fromarray(noise[..., :3], "RGB")
+    picture = picture.convert("L") if "grey" in name else picture
+    picture.save(out, "JPEG", quality=90, **options)
+    data = out.getvalue()
+    scan = data.index(b"\xff\xda")
+    with open(name, "wb") as f:
+        f.write(data[:scan + (len(data) - scan) * 3 // 5])
+    written.append(name)
+# ---- end of the cut PNG and JPEG files
 
 manifest = {}
 for name in written:
