@@ -135,11 +135,9 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
 /// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (integer grey of
 /// other than 8 or 16 bits, old-style JPEG, Lab); the BMP, TGA and Netpbm
-/// variants that stb_formats.hpp refuses; a palette APNG's
-/// disposal to palette index 0 and blending of palette indexes as Pillow
-/// does; ComfyUI's retry with LOAD_TRUNCATED_IMAGES, which reads what a cut
-/// file holds, for an APNG, an interlaced PNG and the formats besides PNG
-/// and JPEG.
+/// variants that stb_formats.hpp refuses; ComfyUI's retry with
+/// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
+/// an interlaced PNG and the formats besides PNG and JPEG.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));

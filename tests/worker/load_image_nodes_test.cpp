@@ -402,6 +402,15 @@ TEST_CASE("LoadImage composites every APNG frame as Pillow's disposal and blendi
   }
 }
 
+TEST_CASE("LoadImage composites palette APNG frames as Pillow composites indexes") {
+  // Background disposal to index 0 (transparent in one, opaque in the
+  // other), previous disposal, and blending over that copies transparent
+  // indexes.
+  for (const char* name : {"anim_palette.png", "anim_palette_opaque.png"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage composites every GIF frame as Pillow's disposal and transparency") {
   // A transparent first frame in "P" mode, then RGBA frames; an opaque one
   // with local colour tables and cropped frames; a grey ramp read as "L";

@@ -470,6 +470,49 @@ for name, options in (("cut_baseline.jpg", {"exif": with_orientation(8)}),
     written.append(name)
 # ---- end of the cut PNG and JPEG files
 
+# ---- Palette APNGs, which Pillow composites as indexes: background
+# disposal to index 0, blending over as a plain copy (the palette reads
+# opaque to the paste). Pillow's writer cannot write background disposal
+# for them, so set_apng_ops() rewrites each fcTL's disposal and blend.
+
+
+def set_apng_ops(path, ops):
+    """Rewrites the (dispose, blend) ops of each fcTL of `path`, in order."""
+    import struct
+    import zlib
+    data = bytearray(open(path, "rb").read())
+    at, k = 8, 0
+    while at < len(data):
+        length = struct.unpack(">I", data[at:at + 4])[0]
+        if data[at + 4:at + 8] == b"fcTL":
+            body = at + 8
+            data[body + 24], data[body + 25] = ops[k]
+            crc = zlib.crc32(bytes(data[at + 4:body + length]))
+            data[body + length:body + length + 4] = struct.pack(">I", crc)
+            k += 1
+        at += 12 + length
+    open(path, "wb").write(bytes(data))
+
+
+indexes = (np.arange(6 * 9).reshape(6, 9) * 7 % 20).astype(np.uint8)
+palette_frames = [Image.fromarray(indexes, "P") for _ in range(5)]
+for frame in palette_frames:
+    frame.putpalette([(i * k + 40 * (k == 31)) % 256 for i in range(256)
+                      for k in (53, 97, 31)])
+palette_frames[1].paste(3, (0, 0, 9, 2))
+palette_frames[2].paste(5, (2, 1, 6, 4))
+palette_frames[3].paste(9, (1, 1, 4, 6))
+palette_frames[4].paste(12, (0, 3, 9, 6))
+for name, transparency, ops in (
+        ("anim_palette.png", 5, [(1, 0), (1, 1), (2, 1), (0, 1), (1, 1)]),
+        ("anim_palette_opaque.png", None, [(2, 1), (1, 1), (1, 0), (2, 1), (0, 1)])):
+    options = {} if transparency is None else {"transparency": transparency}
+    palette_frames[0].save(name, save_all=True, append_images=palette_frames[1:],
+                           duration=50, disposal=0, blend=0, **options)
+    set_apng_ops(name, ops)
+    written.append(name)
+# ---- end of the palette APNGs
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
