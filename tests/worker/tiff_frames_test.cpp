@@ -1,20 +1,17 @@
 #include "worker/tiff_frames.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include <doctest/doctest.h>
 
+#include "tests/worker/recorded_data.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A TIFF of tests/data/load_image, which record.py wrote with Pillow.
+/// A file of tests/data/load_image, which record.py wrote with Pillow.
 std::string recorded_tiff(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
+  return recorded_data("load_image/" + name);
 }
 
 TEST_CASE("a TIFF is recognised by its little- or big-endian header") {

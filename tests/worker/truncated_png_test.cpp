@@ -1,21 +1,18 @@
 #include "worker/truncated_png.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <zlib.h>
 
 #include <doctest/doctest.h>
 
+#include "tests/worker/recorded_data.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A PNG of tests/data/load_image, which record.py wrote with Pillow.
+/// A file of tests/data/load_image, which record.py wrote with Pillow.
 std::string recorded_png(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
+  return recorded_data("load_image/" + name);
 }
 
 TEST_CASE("a PNG cut in its image data keeps its whole rows and blanks the rest") {
