@@ -133,8 +133,8 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
-/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (integer grey of
-/// other than 8 or 16 bits, old-style JPEG, Lab); the BMP, TGA and Netpbm
+/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
+/// 12-bit grey, old-style JPEG, Lab); the BMP, TGA and Netpbm
 /// variants that stb_formats.hpp refuses; ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
 /// an interlaced PNG and the formats besides PNG and JPEG.

@@ -236,8 +236,7 @@ actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout&
   if (l.photometric == PHOTOMETRIC_YCBCR) {
     return read_ycbcr(tif, s, l);
   }
-  // TODO(#3): signed and 32-bit integer grey (Pillow's mode "I", which
-  // ComfyUI scales by 1/255), 2-, 4- and 12-bit grey and Lab.
+  // TODO(#3): 2-, 4- and 12-bit grey and Lab, not checked against Pillow.
   DROVER_TRY(mode, pillow_sample_mode(l));
   return read_samples(tif, s, l, mode);
 }

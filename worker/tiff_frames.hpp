@@ -33,7 +33,8 @@ struct tiff_page {
 /// pages over `max_pixels` pixels together, the layouts Pillow has no mode
 /// for or fails to read (uncompressed YCbCr, uncompressed separate planes
 /// other than 8-bit RGB, RGBA and CMYK), and those not checked against
-/// Pillow: integer grey of other than 8 or 16 bits, old-style JPEG and Lab.
+/// Pillow: 2-, 4- and 12-bit grey, old-style JPEG and Lab. Mode "I" pages
+/// come scaled by 1/255 as ComfyUI's LoadImage and LoadImageMask scale them.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

@@ -68,9 +68,15 @@ bool grey_mode(const tiff_layout& l, mode& m) {
     m.sample = mode::sample_kind::u16_clipped;
     return l.photometric == minisblack || !l.big_endian;
   }
-  m.sample = mode::sample_kind::f32;
   m.reversed = l.big_endian && l.compression != 1;
-  return l.bits == 32 && l.format == 3;
+  if (l.bits == 32 && l.format == 3) {
+    m.sample = mode::sample_kind::f32;
+    return true;
+  }
+  // Mode "I": only black-is-zero, unsigned 32-bit only little-endian.
+  m.sample = l.bits == 16 ? mode::sample_kind::i16 : mode::sample_kind::i32;
+  bool i32 = l.bits == 32 && (l.format == 2 || (l.format == 1 && !l.big_endian));
+  return l.photometric == minisblack && ((l.bits == 16 && l.format == 2) || i32);
 }
 
 bool colour_mode(const tiff_layout& l, mode& m) {
@@ -105,6 +111,12 @@ std::uint8_t clip8(std::int64_t v) {
   return static_cast<std::uint8_t>(std::clamp<std::int64_t>(v, 0, 255));
 }
 
+/// A mode "I" value as ComfyUI's point(lambda i: i * (1 / 255)) leaves it
+/// (Pillow truncates the product) and convert("RGB") clips it.
+std::uint8_t comfy_scaled(std::int32_t v) {
+  return clip8(static_cast<std::int32_t>(v * (1.0 / 255) + 0.0));
+}
+
 /// One stored sample brought to 8 bits as Pillow's mode and convert do.
 std::uint8_t eight_bits(const mode& m, const std::uint8_t* at) {
   auto kind = m.sample;
@@ -117,6 +129,20 @@ std::uint8_t eight_bits(const mode& m, const std::uint8_t* at) {
       std::memcpy(&v, at, 2);
       return kind == mode::sample_kind::u16_high ? static_cast<std::uint8_t>(v >> 8)
                                                  : clip8(v);
+    }
+    case mode::sample_kind::i16: {
+      std::int16_t v;
+      std::memcpy(&v, at, 2);
+      return comfy_scaled(v);
+    }
+    case mode::sample_kind::i32: {
+      std::uint8_t b[4] = {at[0], at[1], at[2], at[3]};
+      if (m.reversed) {
+        std::reverse(b, b + 4);
+      }
+      std::int32_t v;
+      std::memcpy(&v, b, 4);
+      return comfy_scaled(v);
     }
     case mode::sample_kind::f32:
     default: {
@@ -147,6 +173,7 @@ int tiff_sample_mode::sample_bytes() const {
     case sample_kind::u8:
       return 1;
     case sample_kind::f32:
+    case sample_kind::i32:
       return 4;
     default:
       return 2;

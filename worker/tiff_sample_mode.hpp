@@ -25,6 +25,11 @@ struct tiff_sample_mode {
     u16_clipped,  ///< mode "I;16": values over 255 become 255
     u16_high,     ///< the 16-bit RGB and CMYK raw modes: the high byte
     f32,          ///< mode "F": truncated, clipped to 0..255, NaN as 0
+    /// Mode "I" from signed 16-bit samples, or signed or unsigned 32-bit
+    /// ones read as signed: ComfyUI's LoadImage scales it by 1/255
+    /// (truncating, as Pillow's point transform does), then it is clipped.
+    i16,
+    i32,
   };
   /// `cleared`: Pillow's libtiff reader leaves the alpha of grey and alpha
   /// in separate planes at 0.
@@ -35,7 +40,7 @@ struct tiff_sample_mode {
   alpha_kind alpha = alpha_kind::none;
   /// Samples of a pixel as stored, extra samples that Pillow drops included.
   int samples = 1;
-  /// Float samples whose bytes Pillow reverses: a big-endian page that
+  /// 32-bit samples whose bytes Pillow reverses: a big-endian page that
   /// libtiff decompressed into native order already.
   bool reversed = false;
 
@@ -49,11 +54,12 @@ struct tiff_sample_mode {
 /// The mode Pillow 9.4's TiffImagePlugin gives a page of `l`: 8-bit grey
 /// with or without alpha, 16-bit grey ("I;16", white-is-zero read as
 /// black-is-zero as Pillow does, big-endian only as black-is-zero), 32-bit
-/// float grey, 8- and 16-bit RGB with no, unassociated, associated or
-/// unspecified alpha and up to two unused extra samples, 8-bit CMYK and
+/// float grey, signed 16- and 32-bit and little-endian unsigned 32-bit
+/// grey (mode "I", with ComfyUI's scaling), 8- and 16-bit RGB with no, unassociated,
+/// associated or unspecified alpha and up to two unused extra samples, 8-bit CMYK and
 /// little-endian 16-bit CMYK, and YCbCr that libtiff has already turned
 /// into 8-bit RGB. Keeps what Pillow's libtiff reader does to compressed
-/// pages: the bytes of big-endian floats reversed, the alpha of separate
+/// pages: the bytes of big-endian 32-bit samples reversed, the alpha of separate
 /// grey and alpha planes cleared. Fails with errc::invalid_input, as Pillow
 /// does ("unknown pixel mode"), for the other combinations of photometric,
 /// sample format, bits and extra samples, and for uncompressed separate

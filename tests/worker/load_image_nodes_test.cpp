@@ -476,15 +476,18 @@ TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
   }
 }
 
-TEST_CASE("LoadImage reads 16-bit, float, CMYK and YCbCr TIFF samples as Pillow does") {
+TEST_CASE("LoadImage reads 16-bit, float, integer, CMYK and YCbCr TIFFs as Pillow does") {
   // "I;16" grey clipped at 255, white-is-zero read as black-is-zero and big-
   // endian; float grey truncated and clipped, big-endian raw and (bytes
-  // reversed, as Pillow does) deflated in tiles; CMYK with and without an
-  // unused extra sample and 16-bit CMYK; JPEG YCbCr through libjpeg and
+  // reversed, as Pillow does) deflated in tiles; mode "I" scaled by 1/255 as
+  // ComfyUI scales it, signed, unsigned and big-endian; CMYK with and without
+  // an unused extra sample and 16-bit CMYK; JPEG YCbCr through libjpeg and
   // deflated YCbCr through libtiff's RGBA reader.
-  for (const char* name : {"grey16.tif", "grey16_be.tif", "grey16_white.tif", "float.tif",
-                           "float_be.tif", "float_be_tiled.tif", "cmyk.tif", "cmyk16.tif",
-                           "cmyk_extra.tif", "ycbcr_jpeg.tif", "ycbcr_deflate.tif"}) {
+  for (const char* name :
+       {"grey16.tif", "grey16_be.tif", "grey16_white.tif", "float.tif", "float_be.tif",
+        "float_be_tiled.tif", "int16.tif", "int16_be.tif", "int32.tif", "int32_be.tif",
+        "uint32.tif", "cmyk.tif", "cmyk16.tif", "cmyk_extra.tif", "ycbcr_jpeg.tif",
+        "ycbcr_deflate.tif"}) {
     check_against_pillow(name);
   }
 }
@@ -505,7 +508,8 @@ TEST_CASE("LoadImage reads TIFF alpha, associated or not, and separate planes") 
 TEST_CASE("LoadImage refuses the TIFF layouts Pillow fails to read, naming the file") {
   load_fixture f;
   for (const char* name : {"refused_ycbcr.tif", "refused_grey_alpha_planar.tif",
-                           "refused_grey16_be_white.tif", "refused_signed_rgb.tif"}) {
+                           "refused_grey16_be_white.tif", "refused_uint32_be.tif",
+                           "refused_signed_rgb.tif"}) {
     CAPTURE(name);
     f.files.files[std::string{"input//"} + name] = recorded_load(name);
     auto refused = f.call("LoadImage", {{"image", json(name)}});

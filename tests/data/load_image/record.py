@@ -268,6 +268,17 @@ def samples16(w, h, bands, seed):
     return np.where(i % 3 == 0, i * 37 % 300, i * 4111 % 65536).astype(np.uint16)
 
 
+def int_samples(kind, seed):
+    """7x5 grey samples over the range of `kind`, around 0 and 255 * 255."""
+    info = np.iinfo(kind)
+    picks = np.array([0, 1, 254, 255, 256, 510, 65024, 65025, 65279, 65280, 300000,
+                      -1, -254, -255, -256, -70000], np.int64)
+    i = (np.arange(35) * 7 + seed) % (len(picks) + 4)
+    values = np.where(i < len(picks), picks[np.minimum(i, len(picks) - 1)],
+                      (np.arange(35) * 2654435761 + seed) % (info.max - info.min + 1) + info.min)
+    return np.clip(values, info.min, info.max).astype(kind).reshape(5, 7, 1)
+
+
 def premultiplied(w, h, seed):
     """RGBa samples: colour scaled by alpha, alpha 0 and 255 included, and
     a colour over its alpha, which Pillow clips."""
@@ -299,6 +310,16 @@ tiffs = {
     "float_be.tif": lambda n: tiff_file(
         n, np.array([[-1, 0.5, 1.9, 254.9, 255, 1e9, np.nan, 77.7]] * 3, np.float32)
         [..., None], 1, sample_format=3, big=True, rows=2),
+    # Mode "I", which ComfyUI scales by 1/255: signed 16 and 32 bits, and
+    # unsigned 32 bits read as signed; big-endian 32 bits deflated, whose
+    # bytes Pillow reverses.
+    "int16.tif": lambda n: tiff_file(n, int_samples(np.int16, 2), 1, sample_format=2),
+    "int16_be.tif": lambda n: tiff_file(n, int_samples(np.int16, 3), 1,
+                                        sample_format=2, big=True, compress=True),
+    "int32.tif": lambda n: Image.fromarray(int_samples(np.int32, 4)[..., 0], "I").save(n),
+    "int32_be.tif": lambda n: tiff_file(n, int_samples(np.int32, 5), 1,
+                                        sample_format=2, big=True, compress=True),
+    "uint32.tif": lambda n: tiff_file(n, int_samples(np.uint32, 6), 1, rows=2),
     "rgb16.tif": lambda n: tiff_file(n, samples16(7, 5, 3, 4), 2, rows=2),
     "rgba16_be.tif": lambda n: tiff_file(n, samples16(7, 5, 4, 5), 2, extra=[2],
                                          big=True, compress=True),
@@ -334,7 +355,8 @@ written += list(tiffs)
 # Layouts that Pillow 9.4 fails to read, which drover refuses too: raw
 # YCbCr (unpacked as RGBX, it runs out of data), uncompressed separate
 # planes that have no one-band raw mode, a big-endian white-is-zero 16-bit
-# page and signed 8-bit RGB (no mode for either).
+# page, big-endian unsigned 32-bit grey and signed 8-bit RGB (no mode for
+# any of them).
 refused = {
     "refused_ycbcr.tif": lambda n: tiff_file(
         n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6,
@@ -343,6 +365,8 @@ refused = {
         n, np.array(pattern(7, 5, 9, "LA")), 1, extra=[2], planar=2),
     "refused_grey16_be_white.tif": lambda n: tiff_file(n, samples16(7, 5, 1, 3), 0,
                                                        big=True),
+    "refused_uint32_be.tif": lambda n: tiff_file(n, int_samples(np.uint32, 6), 1,
+                                                 big=True),
     "refused_signed_rgb.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 2, "RGB")),
                                                   2, sample_format=2),
 }
