@@ -128,6 +128,26 @@ actors::result<blocks> block_layout(TIFF* tif, const source& s, const tiff_layou
   return b;
 }
 
+/// An uncompressed strip that the bytes end in, as Pillow reads it with
+/// LOAD_TRUNCATED_IMAGES, which ComfyUI's LoadImage retries with: the whole
+/// rows the bytes hold, in native byte order, then zero samples.
+void cut_strip(TIFF* tif, const source& s, const blocks& b, std::uint32_t strip,
+               int sample_bytes, std::vector<std::uint8_t>& block) {
+  std::fill(block.begin(), block.end(), 0);
+  std::uint64_t at = TIFFGetStrileOffset(tif, strip);
+  if (at >= s.bytes.size()) {
+    return;
+  }
+  auto rows = std::min<std::uint64_t>((s.bytes.size() - at) / b.row_bytes, b.height);
+  auto size = static_cast<std::size_t>(rows * b.row_bytes);
+  std::memcpy(block.data(), s.bytes.data() + at, size);
+  if (TIFFIsByteSwapped(tif) && sample_bytes > 1) {
+    for (std::size_t i = 0; i + sample_bytes <= size; i += sample_bytes) {
+      std::reverse(block.begin() + i, block.begin() + i + sample_bytes);
+    }
+  }
+}
+
 /// Reads a page of `m` block by block, strips or tiles, contiguous or in
 /// separate planes, converting each row as Pillow's mode gives it.
 actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layout& l,
@@ -150,7 +170,15 @@ actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layo
                                              planes[plane].data(), block_bytes)
                        : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, sample),
                                               planes[plane].data(), block_bytes);
-        if (got < 0 || static_cast<std::size_t>(got) < b.row_bytes * rows) {
+        bool whole = got >= 0 && static_cast<std::size_t>(got) >= b.row_bytes * rows;
+        bool raw_strip = !b.tiled && b.planes == 1 && l.compression == COMPRESSION_NONE;
+        if (!whole && raw_strip) {
+          cut_strip(tif, s, b, TIFFComputeStrip(tif, y, 0), m.sample_bytes(),
+                    planes[plane]);
+        } else if (!whole) {
+          // TODO(#3): Pillow's LOAD_TRUNCATED_IMAGES reading of cut tiles,
+          // planes and compressed strips, which ComfyUI retries with (and of
+          // the pages read through libtiff's RGBA reader).
           return failure(s, b.tiled ? "cannot read TIFF tile" : "cannot read TIFF strip");
         }
       }
@@ -201,8 +229,44 @@ actors::result<pixels8> read_through_rgba(TIFF* tif, const source& s,
   return p;
 }
 
+/// An uncompressed YCbCr page as Pillow reads it: its raw mode takes the
+/// samples for RGBX, four bytes a pixel from each strip's start on, and runs
+/// out of data, after which ComfyUI's retry with LOAD_TRUNCATED_IMAGES keeps
+/// the whole rows and zeros. Only 8-bit samples in strips, as Pillow's key.
+actors::result<pixels8> read_ycbcr_as_rgbx(TIFF* tif, const source& s,
+                                           const tiff_layout& l) {
+  if (TIFFIsTiled(tif) || l.bits != 8 || l.samples != 3 || !l.extra.empty()) {
+    return unsupported(
+        "uncompressed YCbCr TIFF in tiles or of other than three "
+        "8-bit samples");
+  }
+  tiff_sample_mode rgbx;
+  rgbx.colour = tiff_sample_mode::colour_space::rgb;
+  rgbx.samples = 4;
+  blocks b;
+  b.width = l.width;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &b.height);
+  b.height = std::max<std::uint32_t>(1, std::min(b.height, l.height));
+  b.row_bytes = std::size_t{l.width} * 4;
+  pixels8 p{l.width, l.height, 3,
+            std::vector<std::uint8_t>(std::size_t{l.width} * l.height * 3)};
+  std::vector<std::uint8_t> block(b.row_bytes * b.height);
+  for (std::uint32_t y = 0, strip = 0; y < l.height; y += b.height, ++strip) {
+    if (strip >= TIFFNumberOfStrips(tif)) {
+      return failure(s, "TIFF strips do not fit the page");
+    }
+    cut_strip(tif, s, b, strip, 1, block);
+    for (std::uint32_t r = 0; r < b.height && y + r < l.height; ++r) {
+      convert_tiff_row(rgbx, &block[r * b.row_bytes],
+                       &p.data[std::size_t{y + r} * l.width * 3], l.width);
+    }
+  }
+  return p;
+}
+
 /// A YCbCr page as Pillow reads it: JPEG through libjpeg's own conversion
-/// to RGB, other compressions through libtiff's RGBA reader.
+/// to RGB, uncompressed samples as RGBX, other compressions through
+/// libtiff's RGBA reader.
 actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout& l) {
   if (l.compression == COMPRESSION_JPEG && l.planar == PLANARCONFIG_CONTIG) {
     TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
@@ -210,8 +274,7 @@ actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout
     return read_samples(tif, s, l, mode);
   }
   if (l.compression == COMPRESSION_NONE) {
-    // Pillow unpacks the samples as RGBX and runs out of data.
-    return unsupported("uncompressed YCbCr TIFF");
+    return read_ycbcr_as_rgbx(tif, s, l);
   }
   if (l.bits != 8 || l.samples != 3 || !l.extra.empty()) {
     return unsupported("YCbCr TIFF of other than three 8-bit samples");
@@ -263,9 +326,10 @@ actors::result<std::vector<tiff_page>> decode_tiff_pages(const std::string& byte
   TIFFOpenOptionsSetMaxSingleMemAlloc(
       options.get(), static_cast<tmsize_t>(std::min<std::uint64_t>(
                          max_pixels * 4 + (1u << 20), std::uint64_t{1} << 31)));
-  // "m": no memory mapping, the client procedures read the bytes.
+  // "m": no memory mapping, the client procedures read the bytes; "c": a
+  // single strip stays one, as Pillow reads it.
   std::unique_ptr<TIFF, tiff_closer> tif{
-      TIFFClientOpenExt("input", "rm", &s, read_proc, write_proc, seek_proc, close_proc,
+      TIFFClientOpenExt("input", "rmc", &s, read_proc, write_proc, seek_proc, close_proc,
                         size_proc, nullptr, nullptr, options.get())};
   if (!tif) {
     return failure(s, "cannot open TIFF");

@@ -27,14 +27,17 @@ struct tiff_page {
 /// it: grey (1 channel), grey with alpha (2), RGB (3) or RGB with alpha (4).
 /// Reads the sample layouts that tiff_sample_mode.hpp lists, in strips or
 /// tiles, contiguous or in separate planes, with any compression libtiff
-/// reads; JPEG-compressed YCbCr through libjpeg's conversion to RGB; other
-/// YCbCr, palette, bilevel and inverted 8-bit grey pages through libtiff's
-/// RGBA reader, as RGB. Fails with errc::invalid_input for damaged bytes,
-/// pages over `max_pixels` pixels together, the layouts Pillow has no mode
-/// for or fails to read (uncompressed YCbCr, uncompressed separate planes
+/// reads; JPEG-compressed YCbCr through libjpeg's conversion to RGB,
+/// uncompressed YCbCr as the RGBX Pillow takes it for; other YCbCr, palette,
+/// bilevel and inverted 8-bit grey pages through libtiff's RGBA reader, as
+/// RGB. Uncompressed strips that the bytes end in keep their whole rows and
+/// zero samples after them, as ComfyUI's retry with LOAD_TRUNCATED_IMAGES
+/// reads them; mode "I" pages come scaled by 1/255 as ComfyUI's LoadImage
+/// and LoadImageMask scale them. Fails with errc::invalid_input for other
+/// damaged bytes, pages over `max_pixels` pixels together, the layouts
+/// Pillow has no mode for or fails to read (uncompressed separate planes
 /// other than 8-bit RGB, RGBA and CMYK), and those not checked against
-/// Pillow: 2-, 4- and 12-bit grey, old-style JPEG and Lab. Mode "I" pages
-/// come scaled by 1/255 as ComfyUI's LoadImage and LoadImageMask scale them.
+/// Pillow: 2-, 4- and 12-bit grey, old-style JPEG and Lab.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

@@ -58,9 +58,9 @@ TEST_CASE("a TIFF is read in the channels of Pillow's mode for its samples") {
 }
 
 TEST_CASE("a TIFF layout Pillow has no mode for or misreads is refused with a reason") {
-  for (const char* name : {"refused_ycbcr.tif", "refused_grey_alpha_planar.tif",
-                           "refused_grey16_be_white.tif", "refused_uint32_be.tif",
-                           "refused_signed_rgb.tif", "garbled_rgb16_planar.tif"}) {
+  for (const char* name :
+       {"refused_grey_alpha_planar.tif", "refused_grey16_be_white.tif",
+        "refused_uint32_be.tif", "refused_signed_rgb.tif", "garbled_rgb16_planar.tif"}) {
     CAPTURE(name);
     auto refused = decode_tiff_pages(recorded_tiff(name));
     REQUIRE_FALSE(refused.has_value());

@@ -55,7 +55,7 @@ def comfy_load_image(path):
             # leaves the tag, so exif_transpose would turn the page twice;
             # Pillow 10.1 and later, which ComfyUI runs on, drop it once
             # applied (python-pillow/Pillow#7383).
-            i.load()
+            pillow(lambda page: page.load(), i)
         else:
             i = pillow(ImageOps.exif_transpose, i)
         if i.mode == "I":
@@ -331,6 +331,11 @@ tiffs = {
     "cmyk_extra.tif": lambda n: tiff_file(n, np.dstack([np.array(pattern(7, 5, 1)),
                                                         np.array(pattern(7, 5, 2))[..., :1]]),
                                           5, extra=[0], rows=3),
+    # Uncompressed YCbCr, which Pillow unpacks as RGBX from each strip's
+    # start until the data runs out, and ComfyUI's retry keeps.
+    "ycbcr_raw.tif": lambda n: tiff_file(
+        n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6, rows=2,
+        tags={530: (3, [1, 1])}),
     "ycbcr_deflate.tif": lambda n: tiff_file(
         n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6, compress=True,
         tags={530: (3, [1, 1])}),
@@ -348,19 +353,30 @@ tiffs = {
     "rgba16_tiled.tif": lambda n: tiff_file(n, samples16(19, 5, 4, 2), 2, extra=[2],
                                             compress=True, tile=(16, 16)),
 }
+# Uncompressed strips that the file ends in, which ComfyUI's retry with
+# LOAD_TRUNCATED_IMAGES reads: whole rows, then zero samples (white in CMYK).
+tiffs.update({
+    "cut_rgb.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 3, "RGB")), 2, rows=2),
+    "cut_grey16_be.tif": lambda n: tiff_file(n, samples16(7, 9, 1, 4), 1, big=True,
+                                             rows=3),
+    "cut_cmyk.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 5)), 5, rows=4),
+})
+cut_sizes = {"cut_rgb.tif": 7 * 9 * 3, "cut_grey16_be.tif": 7 * 9 * 2,
+             "cut_cmyk.tif": 7 * 9 * 4}  # their image data, which comes last
 for name, write in tiffs.items():
     write(name)
+    if name in cut_sizes:
+        with open(name, "rb") as f:
+            data = f.read()
+        with open(name, "wb") as f:  # cut in the middle of a row
+            f.write(data[:len(data) - cut_sizes[name] // 2 - 3])
 written += list(tiffs)
 
-# Layouts that Pillow 9.4 fails to read, which drover refuses too: raw
-# YCbCr (unpacked as RGBX, it runs out of data), uncompressed separate
-# planes that have no one-band raw mode, a big-endian white-is-zero 16-bit
-# page, big-endian unsigned 32-bit grey and signed 8-bit RGB (no mode for
-# any of them).
+# Layouts that Pillow 9.4 fails to read, which drover refuses too:
+# uncompressed separate planes that have no one-band raw mode, a big-endian
+# white-is-zero 16-bit page, big-endian unsigned 32-bit grey and signed
+# 8-bit RGB (no mode for any of them).
 refused = {
-    "refused_ycbcr.tif": lambda n: tiff_file(
-        n, np.array(pattern(7, 5, 5, "RGB").convert("YCbCr")), 6,
-        tags={530: (3, [1, 1])}),
     "refused_grey_alpha_planar.tif": lambda n: tiff_file(
         n, np.array(pattern(7, 5, 9, "LA")), 1, extra=[2], planar=2),
     "refused_grey16_be_white.tif": lambda n: tiff_file(n, samples16(7, 5, 1, 3), 0,
