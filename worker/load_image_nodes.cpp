@@ -137,8 +137,8 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// 12-bit grey, old-style JPEG, Lab); the BMP, TGA and Netpbm
 /// variants that stb_formats.hpp refuses; ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
-/// an interlaced PNG, compressed or tiled TIFF pages and the formats besides
-/// PNG, JPEG and TIFF.
+/// an interlaced PNG, TIFF tiles and planes and the formats besides PNG,
+/// JPEG and TIFF.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));

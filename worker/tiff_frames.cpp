@@ -148,6 +148,43 @@ void cut_strip(TIFF* tif, const source& s, const blocks& b, std::uint32_t strip,
   }
 }
 
+/// Reads the block at (x, y) of every plane into `planes`. Where libtiff
+/// cannot read a strip, keeps what Pillow keeps before ComfyUI's retry with
+/// LOAD_TRUNCATED_IMAGES returns it: of an uncompressed strip, the whole
+/// rows the bytes hold; of a compressed one nothing, and of the strips after
+/// it nothing either (`cut`), as Pillow's libtiff decoder stops there.
+/// False for a tile or plane that libtiff cannot read.
+bool read_block(TIFF* tif, const source& s, const tiff_layout& l, const blocks& b,
+                int sample_bytes, std::uint32_t x, std::uint32_t y,
+                std::vector<std::vector<std::uint8_t>>& planes, bool& cut) {
+  auto rows = std::min(b.height, l.height - y);
+  for (std::size_t plane = 0; plane < b.planes; ++plane) {
+    auto& block = planes[plane];
+    if (cut) {
+      std::fill(block.begin(), block.end(), 0);
+      continue;
+    }
+    auto sample = static_cast<std::uint16_t>(plane);
+    auto got = b.tiled ? TIFFReadEncodedTile(tif, TIFFComputeTile(tif, x, y, 0, sample),
+                                             block.data(), block.size())
+                       : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, sample),
+                                              block.data(), block.size());
+    if (got >= 0 && static_cast<std::size_t>(got) >= b.row_bytes * rows) {
+      continue;
+    }
+    if (b.tiled || b.planes > 1) {
+      return false;
+    }
+    if (l.compression == COMPRESSION_NONE) {
+      cut_strip(tif, s, b, TIFFComputeStrip(tif, y, 0), sample_bytes, block);
+    } else {
+      std::fill(block.begin(), block.end(), 0);
+      cut = true;
+    }
+  }
+  return true;
+}
+
 /// Reads a page of `m` block by block, strips or tiles, contiguous or in
 /// separate planes, converting each row as Pillow's mode gives it.
 actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layout& l,
@@ -160,27 +197,15 @@ actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layo
   std::vector<std::vector<std::uint8_t>> planes(b.planes,
                                                 std::vector<std::uint8_t>(block_bytes));
   std::vector<std::uint8_t> row(std::size_t{b.width} * l.samples * bytes);
+  bool cut = false;
   for (std::uint32_t y = 0; y < l.height; y += b.height) {
     for (std::uint32_t x = 0; x < l.width; x += b.width) {
       auto cols = std::min(b.width, l.width - x), rows = std::min(b.height, l.height - y);
-      for (std::size_t plane = 0; plane < b.planes; ++plane) {
-        auto sample = static_cast<std::uint16_t>(plane);
-        auto got = b.tiled
-                       ? TIFFReadEncodedTile(tif, TIFFComputeTile(tif, x, y, 0, sample),
-                                             planes[plane].data(), block_bytes)
-                       : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, sample),
-                                              planes[plane].data(), block_bytes);
-        bool whole = got >= 0 && static_cast<std::size_t>(got) >= b.row_bytes * rows;
-        bool raw_strip = !b.tiled && b.planes == 1 && l.compression == COMPRESSION_NONE;
-        if (!whole && raw_strip) {
-          cut_strip(tif, s, b, TIFFComputeStrip(tif, y, 0), m.sample_bytes(),
-                    planes[plane]);
-        } else if (!whole) {
-          // TODO(#3): Pillow's LOAD_TRUNCATED_IMAGES reading of cut tiles,
-          // planes and compressed strips, which ComfyUI retries with (and of
-          // the pages read through libtiff's RGBA reader).
-          return failure(s, b.tiled ? "cannot read TIFF tile" : "cannot read TIFF strip");
-        }
+      if (!read_block(tif, s, l, b, m.sample_bytes(), x, y, planes, cut)) {
+        // TODO(#3): Pillow's LOAD_TRUNCATED_IMAGES reading of cut tiles and
+        // planes, which ComfyUI retries with (and of the pages read through
+        // libtiff's RGBA reader).
+        return failure(s, b.tiled ? "cannot read TIFF tile" : "cannot read TIFF strip");
       }
       for (std::uint32_t r = 0; r < rows; ++r) {
         const std::uint8_t* in = &planes[0][r * b.row_bytes];

@@ -30,9 +30,10 @@ struct tiff_page {
 /// reads; JPEG-compressed YCbCr through libjpeg's conversion to RGB,
 /// uncompressed YCbCr as the RGBX Pillow takes it for; other YCbCr, palette,
 /// bilevel and inverted 8-bit grey pages through libtiff's RGBA reader, as
-/// RGB. Uncompressed strips that the bytes end in keep their whole rows and
-/// zero samples after them, as ComfyUI's retry with LOAD_TRUNCATED_IMAGES
-/// reads them; mode "I" pages come scaled by 1/255 as ComfyUI's LoadImage
+/// RGB. Strips that libtiff cannot read, the bytes ending in them, are read
+/// as ComfyUI's retry with LOAD_TRUNCATED_IMAGES reads them: the whole rows
+/// of an uncompressed strip, nothing from a compressed one on, then zero
+/// samples; mode "I" pages come scaled by 1/255 as ComfyUI's LoadImage
 /// and LoadImageMask scale them. Fails with errc::invalid_input for other
 /// damaged bytes, pages over `max_pixels` pixels together, the layouts
 /// Pillow has no mode for or fails to read (uncompressed separate planes

@@ -507,8 +507,10 @@ TEST_CASE("LoadImage reads TIFF alpha, associated or not, and separate planes") 
 
 TEST_CASE("LoadImage reads TIFF strips cut short as ComfyUI's truncated retry does") {
   // Uncompressed strips, 8-bit RGB, big-endian 16-bit grey and CMYK (whose
-  // zero samples are white).
-  for (const char* name : {"cut_rgb.tif", "cut_grey16_be.tif", "cut_cmyk.tif"}) {
+  // zero samples are white), and deflated strips, blank from the first that
+  // libtiff cannot read.
+  for (const char* name : {"cut_rgb.tif", "cut_grey16_be.tif", "cut_cmyk.tif",
+                           "cut_rgb_deflate.tif", "cut_cmyk_deflate.tif"}) {
     check_against_pillow(name);
   }
 }

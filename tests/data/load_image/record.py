@@ -353,23 +353,30 @@ tiffs = {
     "rgba16_tiled.tif": lambda n: tiff_file(n, samples16(19, 5, 4, 2), 2, extra=[2],
                                             compress=True, tile=(16, 16)),
 }
-# Uncompressed strips that the file ends in, which ComfyUI's retry with
-# LOAD_TRUNCATED_IMAGES reads: whole rows, then zero samples (white in CMYK).
+# Strips that the file ends in, which ComfyUI's retry with
+# LOAD_TRUNCATED_IMAGES reads: of uncompressed ones the whole rows, then
+# zero samples (white in CMYK).
 tiffs.update({
     "cut_rgb.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 3, "RGB")), 2, rows=2),
     "cut_grey16_be.tif": lambda n: tiff_file(n, samples16(7, 9, 1, 4), 1, big=True,
                                              rows=3),
     "cut_cmyk.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 5)), 5, rows=4),
+    # Compressed strips: Pillow's libtiff decoder stops at the first it cannot
+    # read, the rest stays zero samples.
+    "cut_rgb_deflate.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 6, "RGB")), 2,
+                                               rows=2, compress=True),
+    "cut_cmyk_deflate.tif": lambda n: tiff_file(n, np.array(pattern(7, 9, 7)), 5,
+                                                rows=3, compress=True),
 })
-cut_sizes = {"cut_rgb.tif": 7 * 9 * 3, "cut_grey16_be.tif": 7 * 9 * 2,
-             "cut_cmyk.tif": 7 * 9 * 4}  # their image data, which comes last
 for name, write in tiffs.items():
     write(name)
-    if name in cut_sizes:
+    if name.startswith("cut_"):
+        with Image.open(name) as page:  # the strips come last: cut in their middle
+            strips = page.tag_v2[273][0], sum(page.tag_v2[279])
         with open(name, "rb") as f:
             data = f.read()
-        with open(name, "wb") as f:  # cut in the middle of a row
-            f.write(data[:len(data) - cut_sizes[name] // 2 - 3])
+        with open(name, "wb") as f:
+            f.write(data[:strips[0] + strips[1] // 2 + 3])
 written += list(tiffs)
 
 # Layouts that Pillow 9.4 fails to read, which drover refuses too:
