@@ -3,6 +3,7 @@
 #include <cstring>
 #include <libexif/exif-data.h>
 #include <memory>
+#include <optional>
 
 namespace drover::worker {
 
@@ -46,7 +47,7 @@ void source_of(int orientation, std::uint32_t x, std::uint32_t y, std::uint32_t 
 
 }  // namespace
 
-int exif_orientation(const std::string& exif) {
+std::optional<long> exif_orientation_entry(const std::string& exif) {
   // libexif finds the TIFF header after the marker; a PNG's eXIf chunk has none.
   static const char marker[] = "Exif\0\0";
   std::string bytes = exif;
@@ -55,7 +56,7 @@ int exif_orientation(const std::string& exif) {
   }
   std::unique_ptr<ExifData, exif_data_deleter> data{exif_data_new()};
   if (data == nullptr) {
-    return 1;
+    return std::nullopt;
   }
   // Reading must not invent entries that the file does not hold.
   exif_data_unset_option(data.get(), EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
@@ -63,15 +64,20 @@ int exif_orientation(const std::string& exif) {
                       static_cast<unsigned int>(bytes.size()));
   ExifEntry* entry = exif_content_get_entry(data->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
   if (entry == nullptr || entry->components < 1 || entry->data == nullptr) {
-    return 1;
+    return std::nullopt;
   }
   ExifByteOrder order = exif_data_get_byte_order(data.get());
-  long value = 0;
   if (entry->format == EXIF_FORMAT_SHORT && entry->size >= 2) {
-    value = exif_get_short(entry->data, order);
-  } else if (entry->format == EXIF_FORMAT_LONG && entry->size >= 4) {
-    value = static_cast<long>(exif_get_long(entry->data, order));
+    return exif_get_short(entry->data, order);
   }
+  if (entry->format == EXIF_FORMAT_LONG && entry->size >= 4) {
+    return static_cast<long>(exif_get_long(entry->data, order));
+  }
+  return 0;  // an entry of another type, which names no turn
+}
+
+int exif_orientation(const std::string& exif) {
+  auto value = exif_orientation_entry(exif).value_or(1);
   return value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
 }
 

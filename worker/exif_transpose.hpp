@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "worker/png_codec.hpp"
@@ -12,6 +13,12 @@ namespace drover::worker {
 /// libexif cannot read the bytes: Pillow's ImageOps.exif_transpose leaves such
 /// pictures as they are.
 int exif_orientation(const std::string& exif);
+
+/// The value of the Orientation entry of the first image directory of
+/// `exif`, read as exif_orientation reads it, whatever it is (0 for an entry
+/// of another type than SHORT or LONG); nothing when there is no such entry
+/// or libexif cannot read the bytes.
+std::optional<long> exif_orientation_entry(const std::string& exif);
 
 /// `image` turned as Pillow's ImageOps.exif_transpose turns a picture whose
 /// EXIF names `orientation`: 2 mirrors it left to right, 3 turns it half way,

@@ -19,9 +19,12 @@ actors::result<std::string> encode_jpeg(const pixels8& image, int quality);
 bool looks_like_jpeg(const std::string& bytes);
 
 /// Decodes JPEG bytes with libjpeg to grey (1 channel) or RGB (3; CMYK and
-/// YCCK are converted by libjpeg where it can). Fails with
-/// errc::invalid_input for anything that is not a decodable JPEG or whose
-/// pixels would exceed `max_pixels`; never crashes on hostile input.
+/// YCCK are converted by libjpeg where it can). Bytes that end inside the
+/// scan data are ended with an end-of-image marker by libjpeg's memory
+/// source, as Pillow ends them with ImageFile.LOAD_TRUNCATED_IMAGES, which
+/// ComfyUI's LoadImage retries with. Fails with errc::invalid_input for
+/// anything that is not a decodable JPEG or whose pixels would exceed
+/// `max_pixels`; never crashes on hostile input.
 actors::result<pixels8> decode_jpeg(const std::string& bytes,
                                     std::uint64_t max_pixels = std::uint64_t{1} << 28);
 

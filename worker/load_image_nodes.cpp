@@ -14,6 +14,7 @@
 #include "worker/png_frames.hpp"
 #include "worker/stb_formats.hpp"
 #include "worker/tiff_frames.hpp"
+#include "worker/truncated_png.hpp"
 #include "worker/webp_codec.hpp"
 
 namespace drover::worker {
@@ -132,12 +133,12 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
-/// TODO(#3): the TIFF, BMP, TGA and Netpbm variants that tiff_frames.hpp and
-/// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
-/// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
-/// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
-/// retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file holds where
-/// drover fails.
+/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
+/// 12-bit grey, old-style JPEG, Lab); the BMP, TGA and Netpbm
+/// variants that stb_formats.hpp refuses; ComfyUI's retry with
+/// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
+/// an interlaced PNG, TIFF tiles and planes and the formats besides PNG,
+/// JPEG and TIFF.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));
@@ -156,13 +157,24 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   }
   auto png = decode_png_frames(bytes, max_frames);
   if (!png) {
+    // ComfyUI opens and turns the picture again with LOAD_TRUNCATED_IMAGES.
+    auto cut = decode_truncated_png(bytes);
+    png = cut ? std::move(cut) : std::move(png);
+  }
+  if (!png) {
     return actors::fail(actors::errc::invalid_input,
                         "cannot identify image file '" + name +
                             "' (drover reads PNG, JPEG, WebP, GIF, TIFF, BMP, TGA and "
                             "PGM/PPM): " +
                             png.error().message);
   }
-  return transposed(std::move(png.value().frames), png.value().exif);
+  auto frames = std::move(png.value().frames);
+  for (auto& frame : frames) {
+    if (png.value().orientation != 1) {
+      frame = exif_transpose(frame, png.value().orientation);
+    }
+  }
+  return frames;
 }
 
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <zlib.h>
+
+#include "worker/png_orientation.hpp"
 
 namespace drover::worker {
 
@@ -16,10 +19,7 @@ constexpr std::string_view png_signature{"\x89PNG\r\n\x1a\n", 8};
 enum : std::uint8_t { dispose_none = 0, dispose_background = 1, dispose_previous = 2 };
 enum : std::uint8_t { blend_source = 0, blend_over = 1 };
 
-struct chunk {
-  std::string_view type;
-  std::string_view data;
-};
+using chunk = png_chunk;
 
 /// One frame as the file lays it out: its place on the canvas, its ops and
 /// its compressed image data.
@@ -54,20 +54,12 @@ void put_chunk(std::string& out, std::string_view type, std::string_view data) {
 
 /// The chunks up to IEND; fails when one runs past the end of the bytes.
 actors::result<std::vector<chunk>> split_chunks(std::string_view bytes) {
-  std::vector<chunk> chunks;
-  std::size_t at = png_signature.size();
-  while (at + 12 <= bytes.size()) {
-    std::uint32_t length = be32(bytes, at);
-    if (length > bytes.size() - at - 12) {
-      break;
-    }
-    chunks.push_back({bytes.substr(at + 4, 4), bytes.substr(at + 8, length)});
-    at += 12 + std::size_t{length};
-    if (chunks.back().type == "IEND") {
-      return chunks;
-    }
+  bool whole = false;
+  auto chunks = whole_png_chunks(bytes, &whole);
+  if (!whole) {
+    return actors::fail(actors::errc::invalid_input, "truncated PNG file");
   }
-  return actors::fail(actors::errc::invalid_input, "truncated PNG file");
+  return chunks;
 }
 
 /// The frames of an animation whose acTL declares `declared` frames, or an
@@ -188,6 +180,28 @@ void restore(pixels8& to, const pixels8& from, const frame_layout& f) {
   }
 }
 
+/// For a palette picture, the pixel that palette index 0 expands to, which
+/// Pillow's background disposal leaves; nothing for other colour types.
+std::optional<std::vector<std::uint8_t>> index_zero(const std::vector<chunk>& chunks,
+                                                    std::uint32_t channels) {
+  constexpr char palette_type = 3;
+  if (chunks.front().data[9] != palette_type) {
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> px(channels, 255);
+  for (const auto& c : chunks) {
+    if (c.type == "IDAT") {
+      break;
+    }
+    if (c.type == "PLTE" && c.data.size() >= 3) {
+      std::copy(c.data.begin(), c.data.begin() + 3, px.begin());
+    } else if (c.type == "tRNS" && !c.data.empty() && channels == 4) {
+      px[3] = static_cast<std::uint8_t>(c.data[0]);
+    }
+  }
+  return px;
+}
+
 std::string exif_of(const std::vector<chunk>& chunks) {
   for (const auto& c : chunks) {
     if (c.type == "eXIf") {
@@ -206,6 +220,8 @@ actors::result<decoded_png_frames> decode_png_frames(const std::string& bytes,
   DROVER_TRY(chunks, split_chunks(bytes));
   decoded_png_frames out;
   out.exif = exif_of(chunks);
+  DROVER_TRY(orientation, png_orientation(chunks));
+  out.orientation = orientation;
 
   // As Pillow, a PNG with no acTL, several, or one declaring no frames shows
   // its default image alone.
@@ -231,15 +247,21 @@ actors::result<decoded_png_frames> decode_png_frames(const std::string& bytes,
   if (std::uint64_t{kept} * canvas_size.width * canvas_size.height > max_pixels) {
     return actors::fail(actors::errc::invalid_input, "APNG frames too large together");
   }
-  pixels8 canvas{canvas_size.width, canvas_size.height, canvas_size.channels, {}};
-  canvas.data.assign(canvas_size.data.size(), 0);
+  // What background disposal leaves, and the canvas before the first frame.
+  // Pillow keeps a palette picture's frames as indexes: disposal leaves
+  // index 0, and blending pastes indexes through a palette it reads opaque.
+  pixels8 clear{canvas_size.width, canvas_size.height, canvas_size.channels, {}};
+  clear.data.assign(canvas_size.data.size(), 0);
+  auto zero = index_zero(chunks, clear.channels);
+  for (std::size_t at = 0; zero && at < clear.data.size(); at += zero->size()) {
+    std::copy(zero->begin(), zero->end(), clear.data.begin() + at);
+  }
+  pixels8 canvas = clear;
   pixels8 before;  // the canvas as the previous frame's disposal left it
   const frame_layout* pending = nullptr;
   for (std::size_t i = 0; i < layout.size() && out.frames.size() < max_frames; ++i) {
     const auto& f = layout[i];
     if (pending != nullptr && pending->dispose == dispose_background) {
-      pixels8 clear = canvas;
-      std::fill(clear.data.begin(), clear.data.end(), 0);
       restore(canvas, clear, *pending);
     } else if (pending != nullptr && pending->dispose == dispose_previous) {
       restore(canvas, before, *pending);
@@ -256,7 +278,7 @@ actors::result<decoded_png_frames> decode_png_frames(const std::string& bytes,
       return actors::fail(actors::errc::invalid_input, "APNG contains invalid frames");
     }
     before = canvas;
-    draw(canvas, i > 0 && f.blend == blend_over ? &before : nullptr, part, f);
+    draw(canvas, i > 0 && f.blend == blend_over && !zero ? &before : nullptr, part, f);
     out.frames.push_back(canvas);
     // Before the first frame the canvas is blank, so that frame's "previous"
     // disposal clears to the background, as Pillow's does.

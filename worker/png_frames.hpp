@@ -16,6 +16,9 @@ struct decoded_png_frames {
   std::vector<pixels8> frames;
   /// The eXIf chunk's TIFF bytes (no `Exif\0\0` marker); empty when none.
   std::string exif;
+  /// The orientation ImageOps.exif_transpose applies, from the eXIf chunk,
+  /// a raw EXIF profile or XMP text (png_orientation.hpp).
+  int orientation = 1;
 };
 
 /// Decodes a PNG, or every frame of an APNG composited as Pillow composites
@@ -25,10 +28,13 @@ struct decoded_png_frames {
 /// palette and transparency chunks, its image data) and decoded with libpng,
 /// which has no APNG API; then the previous frame's disposal (none,
 /// background, previous) and the frame's blend (source, over: Pillow's paste
-/// through the frame's alpha, which blends the alpha channel too) apply.
-/// Fails with errc::invalid_input for a malformed PNG or APNG, or one whose
-/// kept frames would hold more than `max_pixels` pixels together; never
-/// crashes on hostile input.
+/// through the frame's alpha, which blends the alpha channel too) apply. A
+/// palette APNG is composited as Pillow composites its indexes: background
+/// disposal leaves index 0's colour and transparency, and blending over
+/// copies the frame, transparent indexes too. Fails with
+/// errc::invalid_input for a malformed PNG or APNG, text that
+/// png_orientation refuses, or one whose kept frames would hold more than
+/// `max_pixels` pixels together; never crashes on hostile input.
 actors::result<decoded_png_frames> decode_png_frames(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

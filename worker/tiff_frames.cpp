@@ -7,6 +7,8 @@
 #include <memory>
 #include <tiffio.h>
 
+#include "worker/tiff_sample_mode.hpp"
+
 namespace drover::worker {
 
 namespace {
@@ -72,67 +74,153 @@ actors::error failure(const source& s, const std::string& what) {
 }
 
 actors::error unsupported(const std::string& what) {
-  // TODO(#3): the TIFF variants whose pixels were not checked against Pillow.
   return actors::fail(actors::errc::invalid_input, what + " is not supported");
 }
 
-/// The page's layout as the readers below need it.
-struct layout {
-  std::uint32_t width = 0, height = 0;
-  std::uint16_t bits = 1, samples = 1, photometric = 0, planar = 1, format = 1;
-  std::uint16_t extra_count = 0;
-  const std::uint16_t* extra = nullptr;
-};
-
-layout read_layout(TIFF* tif) {
-  layout l;
+tiff_layout read_layout(TIFF* tif) {
+  tiff_layout l;
   TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &l.width);
   TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &l.height);
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &l.bits);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &l.samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &l.planar);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &l.format);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &l.extra_count, &l.extra);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &l.compression);
+  std::uint16_t extra_count = 0;
+  const std::uint16_t* extra = nullptr;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
+  l.extra.assign(extra, extra + (extra ? extra_count : 0));
   if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &l.photometric)) {
     l.photometric = 0xFFFF;
   }
+  l.big_endian = TIFFIsBigEndian(tif) != 0;
   return l;
 }
 
-/// Copies an 8-bit contiguous page, strip by strip or tile by tile.
-actors::result<pixels8> read_contiguous(TIFF* tif, const source& s, const layout& l) {
-  pixels8 p;
-  p.width = l.width, p.height = l.height, p.channels = l.samples;
-  std::size_t row = std::size_t{l.width} * l.samples;
-  p.data.resize(row * l.height);
-  if (!TIFFIsTiled(tif)) {
-    for (std::uint32_t y = 0; y < l.height; ++y) {
-      if (TIFFReadScanline(tif, &p.data[y * row], y, 0) < 0) {
-        return failure(s, "cannot read TIFF strip");
-      }
+/// The strips or tiles of a page: their size, and how many planes hold them.
+struct blocks {
+  std::uint32_t width = 0, height = 0;
+  bool tiled = false;
+  std::size_t planes = 1, row_bytes = 0;
+};
+
+actors::result<blocks> block_layout(TIFF* tif, const source& s, const tiff_layout& l,
+                                    const tiff_sample_mode& m) {
+  blocks b;
+  b.tiled = TIFFIsTiled(tif) != 0;
+  b.width = l.width;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &b.height);
+  b.height = std::min(b.height, l.height);
+  if (b.tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &b.width);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &b.height);
+  }
+  b.planes = l.planar == PLANARCONFIG_SEPARATE ? l.samples : 1;
+  b.row_bytes = std::size_t{b.width} * (l.samples / b.planes) * m.sample_bytes();
+  std::uint64_t size = std::uint64_t{b.row_bytes} * b.height;
+  // A block as large as libtiff says, and not much larger than the page.
+  auto libtiff_size = b.tiled ? TIFFTileSize64(tif) : TIFFStripSize64(tif);
+  std::uint64_t page = std::uint64_t{l.width} * l.height * l.samples * m.sample_bytes();
+  if (b.width == 0 || b.height == 0 || size != libtiff_size ||
+      size * b.planes > page + (std::uint64_t{1} << 24)) {
+    return failure(s, "TIFF strips or tiles do not fit the page");
+  }
+  return b;
+}
+
+/// An uncompressed strip that the bytes end in, as Pillow reads it with
+/// LOAD_TRUNCATED_IMAGES, which ComfyUI's LoadImage retries with: the whole
+/// rows the bytes hold, in native byte order, then zero samples.
+void cut_strip(TIFF* tif, const source& s, const blocks& b, std::uint32_t strip,
+               int sample_bytes, std::vector<std::uint8_t>& block) {
+  std::fill(block.begin(), block.end(), 0);
+  std::uint64_t at = TIFFGetStrileOffset(tif, strip);
+  if (at >= s.bytes.size()) {
+    return;
+  }
+  auto rows = std::min<std::uint64_t>((s.bytes.size() - at) / b.row_bytes, b.height);
+  auto size = static_cast<std::size_t>(rows * b.row_bytes);
+  std::memcpy(block.data(), s.bytes.data() + at, size);
+  if (TIFFIsByteSwapped(tif) && sample_bytes > 1) {
+    for (std::size_t i = 0; i + sample_bytes <= size; i += sample_bytes) {
+      std::reverse(block.begin() + i, block.begin() + i + sample_bytes);
     }
-    return p;
   }
-  std::uint32_t tw = 0, th = 0;
-  TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
-  TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
-  if (tw == 0 || th == 0) {
-    return failure(s, "TIFF tile without a size");
+}
+
+/// Reads the block at (x, y) of every plane into `planes`. Where libtiff
+/// cannot read a strip, keeps what Pillow keeps before ComfyUI's retry with
+/// LOAD_TRUNCATED_IMAGES returns it: of an uncompressed strip, the whole
+/// rows the bytes hold; of a compressed one nothing, and of the strips after
+/// it nothing either (`cut`), as Pillow's libtiff decoder stops there.
+/// False for a tile or plane that libtiff cannot read.
+bool read_block(TIFF* tif, const source& s, const tiff_layout& l, const blocks& b,
+                int sample_bytes, std::uint32_t x, std::uint32_t y,
+                std::vector<std::vector<std::uint8_t>>& planes, bool& cut) {
+  auto rows = std::min(b.height, l.height - y);
+  for (std::size_t plane = 0; plane < b.planes; ++plane) {
+    auto& block = planes[plane];
+    if (cut) {
+      std::fill(block.begin(), block.end(), 0);
+      continue;
+    }
+    auto sample = static_cast<std::uint16_t>(plane);
+    auto got = b.tiled ? TIFFReadEncodedTile(tif, TIFFComputeTile(tif, x, y, 0, sample),
+                                             block.data(), block.size())
+                       : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, sample),
+                                              block.data(), block.size());
+    if (got >= 0 && static_cast<std::size_t>(got) >= b.row_bytes * rows) {
+      continue;
+    }
+    if (b.tiled || b.planes > 1) {
+      return false;
+    }
+    if (l.compression == COMPRESSION_NONE) {
+      cut_strip(tif, s, b, TIFFComputeStrip(tif, y, 0), sample_bytes, block);
+    } else {
+      std::fill(block.begin(), block.end(), 0);
+      cut = true;
+    }
   }
-  std::vector<std::uint8_t> tile(static_cast<std::size_t>(TIFFTileSize(tif)));
-  std::size_t tile_row = std::size_t{tw} * l.samples;
-  if (tile.size() < tile_row * th) {
-    return failure(s, "TIFF tile smaller than its size");
-  }
-  for (std::uint32_t y = 0; y < l.height; y += th) {
-    for (std::uint32_t x = 0; x < l.width; x += tw) {
-      if (TIFFReadTile(tif, tile.data(), x, y, 0, 0) < 0) {
-        return failure(s, "cannot read TIFF tile");
+  return true;
+}
+
+/// Reads a page of `m` block by block, strips or tiles, contiguous or in
+/// separate planes, converting each row as Pillow's mode gives it.
+actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layout& l,
+                                     const tiff_sample_mode& m) {
+  DROVER_TRY(b, block_layout(tif, s, l, m));
+  pixels8 p;
+  p.width = l.width, p.height = l.height, p.channels = m.channels();
+  p.data.resize(std::size_t{l.width} * l.height * p.channels);
+  std::size_t bytes = m.sample_bytes(), block_bytes = b.row_bytes * b.height;
+  std::vector<std::vector<std::uint8_t>> planes(b.planes,
+                                                std::vector<std::uint8_t>(block_bytes));
+  std::vector<std::uint8_t> row(std::size_t{b.width} * l.samples * bytes);
+  bool cut = false;
+  for (std::uint32_t y = 0; y < l.height; y += b.height) {
+    for (std::uint32_t x = 0; x < l.width; x += b.width) {
+      auto cols = std::min(b.width, l.width - x), rows = std::min(b.height, l.height - y);
+      if (!read_block(tif, s, l, b, m.sample_bytes(), x, y, planes, cut)) {
+        // TODO(#3): Pillow's LOAD_TRUNCATED_IMAGES reading of cut tiles and
+        // planes, which ComfyUI retries with (and of the pages read through
+        // libtiff's RGBA reader).
+        return failure(s, b.tiled ? "cannot read TIFF tile" : "cannot read TIFF strip");
       }
-      auto cols = std::min(tw, l.width - x), rows = std::min(th, l.height - y);
       for (std::uint32_t r = 0; r < rows; ++r) {
-        std::memcpy(&p.data[(y + r) * row + std::size_t{x} * l.samples],
-                    &tile[r * tile_row], std::size_t{cols} * l.samples);
+        const std::uint8_t* in = &planes[0][r * b.row_bytes];
+        if (b.planes > 1) {
+          // Interleave the planes' samples, as a contiguous page stores them.
+          for (std::size_t c = 0; c < cols; ++c) {
+            for (std::size_t plane = 0; plane < b.planes; ++plane) {
+              std::memcpy(&row[(c * b.planes + plane) * bytes],
+                          &planes[plane][r * b.row_bytes + c * bytes], bytes);
+            }
+          }
+          in = row.data();
+        }
+        auto at = (std::size_t{y + r} * l.width + x) * p.channels;
+        convert_tiff_row(m, in, &p.data[at], cols);
       }
     }
   }
@@ -141,7 +229,8 @@ actors::result<pixels8> read_contiguous(TIFF* tif, const source& s, const layout
 
 /// A palette, bilevel or inverted grey page through libtiff's RGBA reader,
 /// rows as stored (the Orientation tag is applied afterwards, as Pillow does).
-actors::result<pixels8> read_through_rgba(TIFF* tif, const source& s, const layout& l) {
+actors::result<pixels8> read_through_rgba(TIFF* tif, const source& s,
+                                          const tiff_layout& l) {
   char message[1024] = "";
   TIFFRGBAImage img;
   if (!TIFFRGBAImageOK(tif, message) || !TIFFRGBAImageBegin(&img, tif, 1, message)) {
@@ -165,35 +254,79 @@ actors::result<pixels8> read_through_rgba(TIFF* tif, const source& s, const layo
   return p;
 }
 
+/// An uncompressed YCbCr page as Pillow reads it: its raw mode takes the
+/// samples for RGBX, four bytes a pixel from each strip's start on, and runs
+/// out of data, after which ComfyUI's retry with LOAD_TRUNCATED_IMAGES keeps
+/// the whole rows and zeros. Only 8-bit samples in strips, as Pillow's key.
+actors::result<pixels8> read_ycbcr_as_rgbx(TIFF* tif, const source& s,
+                                           const tiff_layout& l) {
+  if (TIFFIsTiled(tif) || l.bits != 8 || l.samples != 3 || !l.extra.empty()) {
+    return unsupported(
+        "uncompressed YCbCr TIFF in tiles or of other than three "
+        "8-bit samples");
+  }
+  tiff_sample_mode rgbx;
+  rgbx.colour = tiff_sample_mode::colour_space::rgb;
+  rgbx.samples = 4;
+  blocks b;
+  b.width = l.width;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &b.height);
+  b.height = std::max<std::uint32_t>(1, std::min(b.height, l.height));
+  b.row_bytes = std::size_t{l.width} * 4;
+  pixels8 p{l.width, l.height, 3,
+            std::vector<std::uint8_t>(std::size_t{l.width} * l.height * 3)};
+  std::vector<std::uint8_t> block(b.row_bytes * b.height);
+  for (std::uint32_t y = 0, strip = 0; y < l.height; y += b.height, ++strip) {
+    if (strip >= TIFFNumberOfStrips(tif)) {
+      return failure(s, "TIFF strips do not fit the page");
+    }
+    cut_strip(tif, s, b, strip, 1, block);
+    for (std::uint32_t r = 0; r < b.height && y + r < l.height; ++r) {
+      convert_tiff_row(rgbx, &block[r * b.row_bytes],
+                       &p.data[std::size_t{y + r} * l.width * 3], l.width);
+    }
+  }
+  return p;
+}
+
+/// A YCbCr page as Pillow reads it: JPEG through libjpeg's own conversion
+/// to RGB, uncompressed samples as RGBX, other compressions through
+/// libtiff's RGBA reader.
+actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout& l) {
+  if (l.compression == COMPRESSION_JPEG && l.planar == PLANARCONFIG_CONTIG) {
+    TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+    DROVER_TRY(mode, pillow_sample_mode(l));
+    return read_samples(tif, s, l, mode);
+  }
+  if (l.compression == COMPRESSION_NONE) {
+    return read_ycbcr_as_rgbx(tif, s, l);
+  }
+  if (l.bits != 8 || l.samples != 3 || !l.extra.empty()) {
+    return unsupported("YCbCr TIFF of other than three 8-bit samples");
+  }
+  return read_through_rgba(tif, s, l);
+}
+
 /// Reads the current page, or says why drover does not.
-actors::result<pixels8> read_page(TIFF* tif, const source& s, const layout& l) {
-  if (l.format != SAMPLEFORMAT_UINT) {
-    return unsupported("TIFF of signed or floating-point samples");
+actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout& l) {
+  if (l.compression == COMPRESSION_OJPEG) {
+    // TODO(#3): old-style JPEG, which Pillow reads through libtiff's RGBA
+    // reader as YCbCr, was not checked against Pillow.
+    return unsupported("TIFF of old-style JPEG compression");
   }
   bool grey = l.photometric == PHOTOMETRIC_MINISBLACK,
-       rgb = l.photometric == PHOTOMETRIC_RGB;
-  if ((grey || rgb) && l.bits == 8) {
-    int colour = rgb ? 3 : 1;
-    if (l.samples > colour + 1 || l.samples < colour) {
-      return unsupported("TIFF with more than one extra sample");
-    }
-    if (l.samples == colour + 1 &&
-        (l.extra_count != 1 || l.extra[0] != EXTRASAMPLE_UNASSALPHA)) {
-      return unsupported("TIFF with associated or unspecified extra samples");
-    }
-    if (l.planar != PLANARCONFIG_CONTIG && l.samples > 1) {
-      return unsupported("TIFF with separate planes");
-    }
-    return read_contiguous(tif, s, l);
-  }
+       white = l.photometric == PHOTOMETRIC_MINISWHITE;
   bool palette = l.photometric == PHOTOMETRIC_PALETTE && l.bits <= 8,
-       bilevel = (grey || l.photometric == PHOTOMETRIC_MINISWHITE) && l.bits == 1,
-       inverted = l.photometric == PHOTOMETRIC_MINISWHITE && l.bits == 8;
+       bilevel = (grey || white) && l.bits == 1, inverted = white && l.bits == 8;
   if ((palette || bilevel || inverted) && l.samples == 1) {
     return read_through_rgba(tif, s, l);
   }
-  return unsupported("TIFF of photometric " + std::to_string(l.photometric) + ", " +
-                     std::to_string(l.bits) + "-bit samples");
+  if (l.photometric == PHOTOMETRIC_YCBCR) {
+    return read_ycbcr(tif, s, l);
+  }
+  // TODO(#3): 2-, 4- and 12-bit grey and Lab, not checked against Pillow.
+  DROVER_TRY(mode, pillow_sample_mode(l));
+  return read_samples(tif, s, l, mode);
 }
 
 }  // namespace
@@ -218,9 +351,10 @@ actors::result<std::vector<tiff_page>> decode_tiff_pages(const std::string& byte
   TIFFOpenOptionsSetMaxSingleMemAlloc(
       options.get(), static_cast<tmsize_t>(std::min<std::uint64_t>(
                          max_pixels * 4 + (1u << 20), std::uint64_t{1} << 31)));
-  // "m": no memory mapping, the client procedures read the bytes.
+  // "m": no memory mapping, the client procedures read the bytes; "c": a
+  // single strip stays one, as Pillow reads it.
   std::unique_ptr<TIFF, tiff_closer> tif{
-      TIFFClientOpenExt("input", "rm", &s, read_proc, write_proc, seek_proc, close_proc,
+      TIFFClientOpenExt("input", "rmc", &s, read_proc, write_proc, seek_proc, close_proc,
                         size_proc, nullptr, nullptr, options.get())};
   if (!tif) {
     return failure(s, "cannot open TIFF");

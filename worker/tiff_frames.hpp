@@ -23,14 +23,22 @@ struct tiff_page {
 };
 
 /// Decodes the pages of a TIFF with libtiff, keeping at most `max_frames`,
-/// each as Pillow's convert("RGB") and alpha band give it: 8-bit grey (1
-/// channel), grey with unassociated alpha (2), RGB (3) or RGB with
-/// unassociated alpha (4), in strips or tiles, with any compression libtiff
-/// reads; palette and bilevel pages through libtiff's RGBA reader, as RGB.
-/// Fails with errc::invalid_input for damaged bytes, pages over `max_pixels`
-/// pixels together, and the variants not checked against Pillow: other
-/// sample sizes, associated alpha, MINISWHITE grey, separate planes, CMYK,
-/// YCbCr and Lab.
+/// each as Pillow 9.4 reads it and its convert("RGB") and alpha band give
+/// it: grey (1 channel), grey with alpha (2), RGB (3) or RGB with alpha (4).
+/// Reads the sample layouts that tiff_sample_mode.hpp lists, in strips or
+/// tiles, contiguous or in separate planes, with any compression libtiff
+/// reads; JPEG-compressed YCbCr through libjpeg's conversion to RGB,
+/// uncompressed YCbCr as the RGBX Pillow takes it for; other YCbCr, palette,
+/// bilevel and inverted 8-bit grey pages through libtiff's RGBA reader, as
+/// RGB. Strips that libtiff cannot read, the bytes ending in them, are read
+/// as ComfyUI's retry with LOAD_TRUNCATED_IMAGES reads them: the whole rows
+/// of an uncompressed strip, nothing from a compressed one on, then zero
+/// samples; mode "I" pages come scaled by 1/255 as ComfyUI's LoadImage
+/// and LoadImageMask scale them. Fails with errc::invalid_input for other
+/// damaged bytes, pages over `max_pixels` pixels together, the layouts
+/// Pillow has no mode for or fails to read (uncompressed separate planes
+/// other than 8-bit RGB, RGBA and CMYK), and those not checked against
+/// Pillow: 2-, 4- and 12-bit grey, old-style JPEG and Lab.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

@@ -362,6 +362,33 @@ TEST_CASE("LoadImage turns a PNG as its eXIf orientation asks, as Pillow does") 
   }
 }
 
+TEST_CASE("LoadImage turns a PNG as its XMP or raw EXIF profile asks, as Pillow does") {
+  // XMP as an attribute or element, in tEXt, zTXt and compressed iTXt, the
+  // last chunk winning; a raw profile in tEXt or zTXt, with or without the
+  // Exif marker, which wins over XMP; an eXIf that wins over XMP when it has
+  // an Orientation entry and leaves XMP to decide when it has none; a raw
+  // profile that is not hex, which ComfyUI's retry reads as no EXIF at all.
+  for (const char* name : {"xmp_attr6.png", "xmp_element8.png", "xmp_ztxt5.png",
+                           "xmp_itxt_zip7.png", "xmp_last_wins.png", "raw_profile5.png",
+                           "raw_profile_zip3.png", "raw_profile_over_xmp.png",
+                           "exif_over_xmp.png", "exif_without_orientation.png"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage reads a PNG or JPEG cut short as ComfyUI's truncated retry does") {
+  // Cut in the image data of an RGBA, a palette (the rest as palette entry
+  // 0) and an EXIF-turned RGB picture, right after the IDAT header, and
+  // only the IEND chunk missing.
+  // JPEGs cut in their scan data, baseline, progressive and grey, which
+  // libjpeg ends as Pillow's retry does.
+  for (const char* name :
+       {"cut_rgba.png", "cut_palette.png", "cut_rgb_exif6.png", "cut_at_idat.png",
+        "cut_no_iend.png", "cut_baseline.jpg", "cut_progressive.jpg", "cut_grey.jpg"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage turns JPEG and WebP pictures as their EXIF orientation asks") {
   for (const char* name :
        {"orient6.jpg", "orient3.jpg", "orient8.webp", "orient5.webp"}) {
@@ -371,6 +398,15 @@ TEST_CASE("LoadImage turns JPEG and WebP pictures as their EXIF orientation asks
 
 TEST_CASE("LoadImage composites every APNG frame as Pillow's disposal and blending") {
   for (const char* name : {"anim.png", "anim_default.png", "anim_rgb.png"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage composites palette APNG frames as Pillow composites indexes") {
+  // Background disposal to index 0 (transparent in one, opaque in the
+  // other), previous disposal, and blending over that copies transparent
+  // indexes.
+  for (const char* name : {"anim_palette.png", "anim_palette_opaque.png"}) {
     check_against_pillow(name);
   }
 }
@@ -440,10 +476,62 @@ TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
   }
 }
 
+TEST_CASE("LoadImage reads 16-bit, float, integer, CMYK and YCbCr TIFFs as Pillow does") {
+  // "I;16" grey clipped at 255, white-is-zero read as black-is-zero and big-
+  // endian; float grey truncated and clipped, big-endian raw and (bytes
+  // reversed, as Pillow does) deflated in tiles; mode "I" scaled by 1/255 as
+  // ComfyUI scales it, signed, unsigned and big-endian; CMYK with and without
+  // an unused extra sample and 16-bit CMYK; JPEG YCbCr through libjpeg and
+  // deflated YCbCr through libtiff's RGBA reader.
+  for (const char* name :
+       {"grey16.tif", "grey16_be.tif", "grey16_white.tif", "float.tif", "float_be.tif",
+        "float_be_tiled.tif", "int16.tif", "int16_be.tif", "int32.tif", "int32_be.tif",
+        "uint32.tif", "cmyk.tif", "cmyk16.tif", "cmyk_extra.tif", "ycbcr_jpeg.tif",
+        "ycbcr_deflate.tif", "ycbcr_raw.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage reads TIFF alpha, associated or not, and separate planes") {
+  // 16-bit RGB(A) by its high bytes; associated alpha divided out, 8- and
+  // 16-bit; an unused extra sample without a mask; separate planes
+  // uncompressed and deflated, in strips and tiles (deflated grey and alpha
+  // planes with the alpha of 0 that Pillow gives them).
+  for (const char* name :
+       {"rgb16.tif", "rgba16_be.tif", "rgba16_assoc.tif", "rgba16_tiled.tif",
+        "rgba_assoc.tif", "rgbx.tif", "rgba_planar.tif", "cmyk_planar.tif",
+        "rgb16_planar.tif", "grey_alpha_planar.tif", "rgba_assoc_planar.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage reads TIFF strips cut short as ComfyUI's truncated retry does") {
+  // Uncompressed strips, 8-bit RGB, big-endian 16-bit grey and CMYK (whose
+  // zero samples are white), and deflated strips, blank from the first that
+  // libtiff cannot read.
+  for (const char* name : {"cut_rgb.tif", "cut_grey16_be.tif", "cut_cmyk.tif",
+                           "cut_rgb_deflate.tif", "cut_cmyk_deflate.tif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage refuses the TIFF layouts Pillow fails to read, naming the file") {
+  load_fixture f;
+  for (const char* name : {"refused_grey_alpha_planar.tif", "refused_grey16_be_white.tif",
+                           "refused_uint32_be.tif", "refused_signed_rgb.tif"}) {
+    CAPTURE(name);
+    f.files.files[std::string{"input//"} + name] = recorded_load(name);
+    auto refused = f.call("LoadImage", {{"image", json(name)}});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().exception_type == "ValueError");
+    CHECK(refused.error().message.find(name) != std::string::npos);
+  }
+}
+
 TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
   load_fixture f;
   for (const char* name :
-       {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm", "rgb_lzw.tif", "rgb.tif"}) {
+       {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm", "rgb_lzw.tif"}) {
     CAPTURE(name);
     auto bytes = recorded_load(name);
     f.files.files["input//cut.img"] = bytes.substr(0, bytes.size() * 2 / 3);

@@ -1,20 +1,17 @@
 #include "worker/tiff_frames.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include <doctest/doctest.h>
 
+#include "tests/worker/recorded_data.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A TIFF of tests/data/load_image, which record.py wrote with Pillow.
+/// A file of tests/data/load_image, which record.py wrote with Pillow.
 std::string recorded_tiff(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
+  return recorded_data("load_image/" + name);
 }
 
 TEST_CASE("a TIFF is recognised by its little- or big-endian header") {
@@ -44,13 +41,45 @@ TEST_CASE("a TIFF larger than the pixel limit is refused") {
   CHECK_FALSE(decode_tiff_pages(tiff, 3, 3 * 35 - 1).has_value());
 }
 
+TEST_CASE("a TIFF is read in the channels of Pillow's mode for its samples") {
+  auto channels = [](const char* name) {
+    CAPTURE(name);
+    auto pages = decode_tiff_pages(recorded_tiff(name));
+    REQUIRE(pages.has_value());
+    return pages.value()[0].image.channels;
+  };
+  CHECK(channels("grey16.tif") == 1);
+  CHECK(channels("float.tif") == 1);
+  CHECK(channels("grey_alpha_planar.tif") == 2);
+  CHECK(channels("cmyk_extra.tif") == 3);
+  CHECK(channels("rgbx.tif") == 3);
+  CHECK(channels("ycbcr_jpeg.tif") == 3);
+  CHECK(channels("rgba16_assoc.tif") == 4);
+}
+
+TEST_CASE("a TIFF layout Pillow has no mode for or misreads is refused with a reason") {
+  for (const char* name :
+       {"refused_grey_alpha_planar.tif", "refused_grey16_be_white.tif",
+        "refused_uint32_be.tif", "refused_signed_rgb.tif", "garbled_rgb16_planar.tif"}) {
+    CAPTURE(name);
+    auto refused = decode_tiff_pages(recorded_tiff(name));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == actors::errc::invalid_input);
+    CHECK(refused.error().message.find("TIFF") != std::string::npos);
+  }
+}
+
 TEST_CASE("hostile or truncated TIFF bytes give an error or a picture, never a crash") {
   CHECK_FALSE(decode_tiff_pages("").has_value());
   CHECK_FALSE(decode_tiff_pages(std::string{"II*\0", 4}).has_value());
   CHECK_FALSE(decode_tiff_pages(std::string{"II*\0\xff\xff\xff\x7f", 8}).has_value());
 
-  for (const auto& tiff : {recorded_tiff("rgb_lzw.tif"), recorded_tiff("pages.tif"),
-                           recorded_tiff("palette.tif"), recorded_tiff("bilevel.tif")}) {
+  for (const auto& tiff :
+       {recorded_tiff("rgb_lzw.tif"), recorded_tiff("pages.tif"),
+        recorded_tiff("palette.tif"), recorded_tiff("bilevel.tif"),
+        recorded_tiff("rgba_assoc_planar.tif"), recorded_tiff("rgba16_tiled.tif"),
+        recorded_tiff("ycbcr_jpeg.tif"), recorded_tiff("ycbcr_deflate.tif"),
+        recorded_tiff("float_be_tiled.tif"), recorded_tiff("rgba_planar.tif")}) {
     std::mt19937 random{3};
     for (int round = 0; round < 300; ++round) {
       auto damaged = tiff.substr(0, 9 + random() % (tiff.size() - 9));
