@@ -61,6 +61,12 @@ std::optional<actors::store_file> farm_file_of(std::string value) {
   return file;
 }
 
+/// The string `key` of `object`, or `fallback` when it is absent or no string.
+std::string string_of(const json& object, const char* key, const char* fallback) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 /// Whether the catalog entry of a class marks `input` as an upload widget.
 bool is_upload_input(const json& entry, const std::string& input) {
   for (const char* group : {"required", "optional"}) {
@@ -76,7 +82,8 @@ bool is_upload_input(const json& entry, const std::string& input) {
     }
     const auto& options = (*spec)[1];
     for (const char* flag : {"image_upload", "video_upload", "audio_upload"}) {
-      if (options.value(flag, false)) {
+      auto it = options.find(flag);
+      if (it != options.end() && it->is_boolean() && it->get<bool>()) {
         return true;
       }
     }
@@ -268,7 +275,8 @@ void backend_runner::loop() {
     }
 
     if (next) {
-      auto done = ws_ ? run(*next) : lost(*next, "the backend does not answer", false);
+      auto done =
+          ws_ ? run_guarded(*next) : lost(*next, "the backend does not answer", false);
       {
         std::lock_guard lock{mutex_};
         running_flag_.reset();
@@ -314,6 +322,19 @@ actors::fragment_done backend_runner::lost(const job& j, const std::string& reas
   done.outputs_json = "{}";
   done.meta_json = "{}";
   return done;
+}
+
+/// `run`, with what a backend's odd answer might still throw turned into a
+/// lost attempt instead of the end of the thread.
+actors::fragment_done backend_runner::run_guarded(job& j) {
+  try {
+    return run(j);
+  } catch (const std::exception& e) {
+    actors::logger("worker")->error("backend attempt failed prompt_id={} error={}",
+                                    j.fragment.prompt_id, e.what());
+    leftover_ = j.fragment.prompt_id;
+    return lost(j, std::string{"unexpected answer: "} + e.what());
+  }
 }
 
 actors::fragment_done backend_runner::run(job& j) {
@@ -495,7 +516,8 @@ actors::result<json> backend_runner::store_outputs(const json& ui,
           !item["filename"].is_string()) {
         continue;
       }
-      actors::store_file file{item.value("type", "output"), item.value("subfolder", ""),
+      actors::store_file file{string_of(item, "type", "output"),
+                              string_of(item, "subfolder", ""),
                               item["filename"].get<std::string>()};
       if ((file.type != "output" && file.type != "temp") ||
           !actors::check_store_file(file)) {

@@ -90,6 +90,7 @@ class backend_runner {
   bool connect();
   void disconnect(const std::string& reason);
   actors::fragment_done run(job& j);
+  actors::fragment_done run_guarded(job& j);
   /// `started`: whether the backend had taken the prompt; one it never
   /// took does not count against the prompt's retry budget.
   actors::fragment_done lost(const job& j, const std::string& reason,

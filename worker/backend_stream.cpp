@@ -26,6 +26,11 @@ std::string text_of(const json& data, const char* key) {
   return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+double number_of(const json& data, const char* key, double fallback) {
+  auto it = data.find(key);
+  return it != data.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
 std::int64_t timestamp_of(const json& data) {
   auto it = data.find("timestamp");
   return it != data.end() && it->is_number_integer() ? it->get<std::int64_t>() : now_ms();
@@ -45,6 +50,17 @@ void backend_stream::take(const backend_frame& frame) {
   if (ended_) {
     return;
   }
+  // A backend's message of an unexpected shape is skipped, never fatal: the
+  // readers below check types, and this catches what they missed.
+  try {
+    take_checked(frame);
+  } catch (const json::exception& e) {
+    actors::logger("worker")->warn("backend message skipped prompt_id={} reason={}",
+                                   key_.prompt_id, e.what());
+  }
+}
+
+void backend_stream::take_checked(const backend_frame& frame) {
   if (!frame.text) {
     on_binary(frame.data);
     return;
@@ -151,8 +167,8 @@ void backend_stream::on_progress_state(const json& data) {
     ids.parent = text_of(entry, "parent_node_id");
     ids.real = text_of(entry, "real_node_id");
     auto state = text_of(entry, "state");
-    auto value = entry.value("value", 0.0);
-    auto max = entry.value("max", 1.0);
+    auto value = number_of(entry, "value", 0.0);
+    auto max = number_of(entry, "max", 1.0);
     bool moved = ids.value != value || ids.max != max;
     ids.value = value;
     ids.max = max;
@@ -177,8 +193,8 @@ void backend_stream::on_progress(const json& data) {
   }
   flush_held(node);
   bool with_preview = preview_.has_value();
-  publish(actors::node_progress{node, data.value("value", 0.0), data.value("max", 1.0),
-                                with_preview});
+  publish(actors::node_progress{node, number_of(data, "value", 0.0),
+                                number_of(data, "max", 1.0), with_preview});
   if (with_preview) {
     flush_preview();
   }

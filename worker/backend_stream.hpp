@@ -62,6 +62,7 @@ class backend_stream {
   const fragment_report& report() const { return report_; }
 
  private:
+  void take_checked(const backend_frame& frame);
   void on_message(const std::string& type, const json& data);
   void on_executing(const json& data);
   void on_progress_state(const json& data);

@@ -266,6 +266,34 @@ TEST_CASE("a V3 node's progress, shown in progress_state alone, stays state only
                                           "preview", "finished"});
 }
 
+TEST_CASE("messages of unexpected shapes are skipped, and the prompt still ends") {
+  recording_sink sink;
+  worker::backend_stream stream{{"p1", 0, 0}, sink, [](const json& ui) {
+                                  return actors::result<json>{ui};
+                                }};
+  stream.take(text_frame({{"type", "execution_start"}, {"data", {{"prompt_id", "p1"}}}}));
+  stream.take(text_frame({{"type", "execution_cached"},
+                          {"data", {{"prompt_id", "p1"}, {"nodes", "not a list"}}}}));
+  stream.take(text_frame({{"type", "executing"}, {"data", {{"node", 7}}}}));
+  stream.take(text_frame(
+      {{"type", "progress"}, {"data", {{"node", "3"}, {"value", "x"}, {"max", {1}}}}}));
+  stream.take(text_frame(
+      {{"type", "progress_state"},
+       {"data",
+        {{"nodes", {{"3", {{"state", 5}, {"value", "x"}, {"max", nullptr}}}}}}}}));
+  stream.take(
+      text_frame({{"type", "executed"},
+                  {"data", {{"node", "3"}, {"output", {{"images", {1, "a"}}}}}}}));
+  stream.take(text_frame({{"type", 12}, {"data", {}}}));
+  stream.take({true, "{\"type\": \"status\", \"data\": [1, 2]}"});
+  stream.take({true, "not json at all"});
+  stream.take({false, ""});
+  stream.take(
+      text_frame({{"type", "execution_success"}, {"data", {{"prompt_id", "p1"}}}}));
+  REQUIRE(stream.ended());
+  CHECK(stream.report().outcome == actors::fragment_outcome::success);
+}
+
 TEST_CASE("a prompt the backend refuses ends with its error and node errors") {
   recording_sink sink;
   worker::backend_stream stream{{"p1", 0, 0}, sink, [](const json& ui) {
