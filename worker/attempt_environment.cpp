@@ -4,6 +4,7 @@
 
 #include "worker/jpeg_codec.hpp"
 #include "worker/png_codec.hpp"
+#include "worker/preview_resize.hpp"
 #include "worker/saved_image.hpp"
 
 namespace drover::worker {
@@ -15,39 +16,15 @@ constexpr std::uint32_t max_preview_side = 512;
 /// The JPEG quality of ComfyUI's previews.
 constexpr int preview_quality = 95;
 
-/// `image` shrunk by nearest neighbour to fit in the preview square, as
-/// ComfyUI's `ImageOps.contain` does (with a finer filter).
-pixels8 contain(pixels8 image) {
-  auto side = std::max(image.width, image.height);
-  if (side <= max_preview_side) {
-    return image;
-  }
-  pixels8 out;
-  out.channels = image.channels;
-  out.width = std::max<std::uint32_t>(1, image.width * max_preview_side / side);
-  out.height = std::max<std::uint32_t>(1, image.height * max_preview_side / side);
-  out.data.resize(std::size_t{out.width} * out.height * out.channels);
-  for (std::uint32_t y = 0; y < out.height; ++y) {
-    auto sy = std::size_t{y} * image.height / out.height;
-    for (std::uint32_t x = 0; x < out.width; ++x) {
-      auto sx = std::size_t{x} * image.width / out.width;
-      auto from = (sy * image.width + sx) * image.channels;
-      auto to = (std::size_t{y} * out.width + x) * out.channels;
-      std::copy_n(image.data.begin() + from, image.channels, out.data.begin() + to);
-    }
-  }
-  return out;
-}
-
 /// The preview as a MIME type and encoded bytes. Tensors become JPEG at
-/// quality 95, as ComfyUI sends its previews.
-/// TODO(#7): ComfyUI's resampling filter instead of nearest neighbour in
-/// `contain`.
+/// quality 95, resized into the preview square, as ComfyUI sends its
+/// previews.
 actors::result<std::pair<std::string, std::string>> encode_preview(
     const preview_image& preview) {
   if (preview.image) {
     DROVER_TRY(pixels, to_pixels(*preview.image, 0));
-    DROVER_TRY(jpeg, encode_jpeg(contain(std::move(pixels)), preview_quality));
+    DROVER_TRY(jpeg,
+               encode_jpeg(contain_preview(pixels, max_preview_side), preview_quality));
     return std::make_pair(std::string{"image/jpeg"}, std::move(jpeg));
   }
   if (preview.mime != "image/jpeg" && preview.mime != "image/png") {

@@ -8,84 +8,13 @@
 #include <vector>
 
 #include "worker/image_row_kernels.hpp"
+#include "worker/resample_weights.hpp"
 
 namespace drover::worker {
 
 namespace {
 
-// Pillow keeps 22 fractional bits so that 8-bit sums fit in 32 bits.
-constexpr int precision_bits = 32 - 8 - 2;
-constexpr double lanczos_support = 3.0;
-constexpr double pi = 3.14159265358979323846;
-
-double sinc(double x) {
-  if (x == 0.0) {
-    return 1.0;
-  }
-  x *= pi;
-  return std::sin(x) / x;
-}
-
-double lanczos(double x) {
-  return (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3.0) : 0.0;
-}
-
-/// Fixed-point weights of one axis: output `i` reads `count[i]` samples from
-/// `first[i]` with weights `weight[i * ksize ...]`.
-struct axis_weights {
-  std::vector<std::int32_t> first;
-  std::vector<std::int32_t> count;
-  std::vector<std::int32_t> weight;
-  std::int64_t ksize = 0;
-};
-
-axis_weights make_weights(std::int64_t in_size, std::int64_t out_size) {
-  double scale = static_cast<double>(in_size) / static_cast<double>(out_size);
-  double filter_scale = std::max(scale, 1.0);
-  double support = lanczos_support * filter_scale;
-  axis_weights a;
-  a.ksize = static_cast<std::int64_t>(std::ceil(support)) * 2 + 1;
-  a.first.resize(out_size);
-  a.count.resize(out_size);
-  a.weight.assign(out_size * a.ksize, 0);
-
-  std::vector<double> k(a.ksize);
-  for (std::int64_t i = 0; i < out_size; ++i) {
-    double center = (static_cast<double>(i) + 0.5) * scale;
-    auto lo = std::max(0, static_cast<int>(center - support + 0.5));
-    auto hi =
-        std::min(static_cast<int>(in_size), static_cast<int>(center + support + 0.5));
-    int n = hi - lo;
-    double total = 0.0;
-    for (int x = 0; x < n; ++x) {
-      k[x] = lanczos((x + lo - center + 0.5) / filter_scale);
-      total += k[x];
-    }
-    for (int x = 0; x < n; ++x) {
-      double w = total != 0.0 ? k[x] / total : k[x];
-      double fixed = w * (1 << precision_bits);
-      a.weight[i * a.ksize + x] =
-          static_cast<std::int32_t>(w < 0 ? fixed - 0.5 : fixed + 0.5);
-    }
-    a.first[i] = lo;
-    a.count[i] = n;
-  }
-  return a;
-}
-
-std::uint8_t clip8(std::int32_t sum) {
-  return static_cast<std::uint8_t>(std::clamp(sum >> precision_bits, 0, 255));
-}
-
-/// One output channel: Pillow's rounded fixed-point sum over the taps.
-std::uint8_t channel_sum(const std::uint8_t* at, const std::int32_t* k, std::int32_t n,
-                         std::int64_t c) {
-  std::int32_t sum = 1 << (precision_bits - 1);
-  for (std::int32_t t = 0; t < n; ++t) {
-    sum += at[t * c] * k[t];
-  }
-  return clip8(sum);
-}
+constexpr int precision_bits = resample_precision_bits;
 
 /// Resamples one row of `in_bytes` bytes along x into `out_w` pixels, one
 /// channel at a time (any channel count, any CPU).
@@ -95,7 +24,7 @@ void horizontal_row_plain(const std::uint8_t* row, std::int64_t c, const axis_we
     const std::int32_t* k = &a.weight[x * a.ksize];
     const std::uint8_t* at = row + static_cast<std::int64_t>(a.first[x]) * c;
     for (std::int64_t ch = 0; ch < c; ++ch) {
-      out[x * c + ch] = channel_sum(at + ch, k, a.count[x], c);
+      out[x * c + ch] = weighted_sum(at + ch, k, a.count[x], c);
     }
   }
 }
@@ -350,8 +279,8 @@ actors::result<tensor_ptr> lanczos_resize(const tensor& image, std::int64_t widt
   const auto batch = image.dim(0), in_h = image.dim(1), in_w = image.dim(2),
              c = image.dim(3);
   DROVER_TRY(out, tensor::allocate({batch, height, width, c}));
-  auto xs = make_weights(in_w, width);
-  auto ys = make_weights(in_h, height);
+  auto xs = make_weights(in_w, width, resample_filter::lanczos);
+  auto ys = make_weights(in_h, height, resample_filter::lanczos);
   const bool along_y = height != in_h;
   const bool rgba = c == 4 && (width != in_w || along_y);
 

@@ -119,7 +119,8 @@ TEST_CASE(
       CHECK(format == 1);  // JPEG, as ComfyUI sends previews
       auto jpeg = worker::decode_jpeg(image);
       REQUIRE(jpeg.has_value());
-      CHECK(jpeg.value().width == 16);
+      // ComfyUI contains every preview in its 512 square, up or down.
+      CHECK(jpeg.value().width == 512);
       order.push_back("preview");
       continue;
     }
@@ -229,7 +230,7 @@ TEST_CASE(
     metadata.push_back(json::parse(frame->data.substr(8, length)));
     auto jpeg = worker::decode_jpeg(frame->data.substr(8 + length));
     REQUIRE(jpeg.has_value());
-    CHECK(jpeg.value().width == 24);
+    CHECK(jpeg.value().width == 512);  // the 24-pixel picture, contained in 512
   }
 
   REQUIRE(metadata.size() == 2);

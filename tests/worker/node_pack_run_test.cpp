@@ -116,8 +116,9 @@ TEST_CASE("the example node reports previews, sends its id, then returns its ui"
   auto jpeg =
       decode_jpeg(std::string(previews[0].image.begin(), previews[0].image.end()));
   REQUIRE(jpeg.has_value());
-  CHECK(jpeg.value().width == 16);
-  CHECK(jpeg.value().height == 16);
+  // The 16-pixel picture contained in ComfyUI's 512 preview square.
+  CHECK(jpeg.value().width == 512);
+  CHECK(jpeg.value().height == 512);
 
   auto messages = bodies<actors::custom_message>(worker.events.events);
   REQUIRE(messages.size() == 2);
