@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
       ->add_option("--replay-port", worker_options.replay_port,
                    "port of the replay socket (default: any free one)")
       ->check(CLI::Range(0, 65535));
+  worker_cmd->add_option("--event-spill-dir", worker_options.event_spill_dir,
+                         "where events past the memory bound wait for late replays "
+                         "(default: a temporary folder)");
   worker_cmd->add_flag("--enable-testing-nodes", worker_options.enable_testing_nodes,
                        "register drover's testing nodes");
   worker_cmd

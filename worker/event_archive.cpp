@@ -28,8 +28,15 @@ void event_archive::add(const actors::attempt_key& key, std::uint64_t seq,
 void event_archive::evict() {
   while (attempts_.size() > 1 &&
          (attempts_.size() > max_attempts_ || bytes_ > max_bytes_)) {
-    for (const auto& e : attempts_.front().events) {
+    // Past the byte bound the oldest attempt goes to the spill; one that only
+    // exceeds the count of attempts is dropped, as it is small and old.
+    const bool over_bytes = bytes_ > max_bytes_;
+    auto& oldest = attempts_.front();
+    for (const auto& e : oldest.events) {
       bytes_ -= e.size();
+    }
+    if (spill_ != nullptr && over_bytes) {
+      spill_->store(oldest.key, oldest.first_seq, oldest.events, oldest.ended);
     }
     attempts_.pop_front();
   }
@@ -49,6 +56,13 @@ event_archive::replay event_archive::from(const actors::attempt_key& key,
       out.events.push_back(it->events[i]);
     }
     return out;
+  }
+  if (spill_ != nullptr) {
+    if (auto spilled = spill_->load(key, from)) {
+      out.known = true;
+      out.complete = spilled->ended;
+      out.events = std::move(spilled->events);
+    }
   }
   return out;
 }

@@ -88,13 +88,15 @@ struct event_publisher::sockets {
   zmq::socket_t pub;
   zmq::socket_t router;
   zmq::socket_t intake;
+  std::unique_ptr<event_spill> spill;
   event_archive archive;
 
-  sockets(zmq::context_t& c, const options& opts)
+  sockets(zmq::context_t& c, const options& opts, std::unique_ptr<event_spill> s)
       : pub(c, zmq::socket_type::pub),
         router(c, zmq::socket_type::router),
         intake(c, zmq::socket_type::pair),
-        archive(opts.retained_attempts, opts.retained_bytes) {}
+        spill(std::move(s)),
+        archive(opts.retained_attempts, opts.retained_bytes, spill.get()) {}
 
   /// Publishes and archives every event queued on the intake, without
   /// waiting. False once the stop message is read.
@@ -168,8 +170,13 @@ event_publisher::event_publisher(zmq::context_t& context) : context_(context) {}
 actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
     zmq::context_t& context, options opts) {
   std::unique_ptr<event_publisher> p{new event_publisher{context}};
+  std::unique_ptr<event_spill> spill;
+  if (!opts.spill_dir.empty()) {
+    DROVER_TRY(opened, event_spill::open(opts.spill_dir, opts.spill_bytes));
+    spill = std::move(opened);
+  }
   try {
-    p->sockets_ = std::make_unique<sockets>(context, opts);
+    p->sockets_ = std::make_unique<sockets>(context, opts, std::move(spill));
     auto& s = *p->sockets_;
     s.pub.set(zmq::sockopt::sndhwm, 100000);
     s.pub.set(zmq::sockopt::linger, 0);

@@ -37,6 +37,9 @@ class event_publisher final : public event_sink {
     std::uint16_t replay_port = 0;  ///< ROUTER port; 0: one the kernel picks
     std::size_t retained_attempts = 64;
     std::size_t retained_bytes = std::size_t{256} << 20;
+    /// Where attempts evicted from memory go (event_spill); empty: nowhere.
+    std::string spill_dir;
+    std::size_t spill_bytes = std::size_t{1} << 30;
   };
 
   /// Binds both sockets and starts the socket thread. Borrows `context`,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <unistd.h>
@@ -117,6 +118,18 @@ std::string backend_devices_json(
   return devices.size() == 1 ? devices[0].dump() : devices.dump();
 }
 
+/// A spill folder the worker made for itself, removed when it ends (after
+/// the publisher, declared later, has removed its files).
+struct spill_folder {
+  std::string path;
+  ~spill_folder() {
+    if (!path.empty()) {
+      std::error_code ignored;  // nothing to do about a folder already gone
+      std::filesystem::remove_all(path, ignored);
+    }
+  }
+};
+
 cache_options cache_settings(const worker_options& options) {
   cache_options cache;
   if (options.cache_none) {
@@ -166,6 +179,14 @@ int run_worker(const worker_options& options) {
   publish_options.bind_host = options.bind_host;
   publish_options.events_port = options.events_port;
   publish_options.replay_port = options.replay_port;
+  publish_options.spill_dir = options.event_spill_dir;
+  spill_folder own_spill;
+  if (publish_options.spill_dir.empty()) {
+    own_spill.path = (std::filesystem::temp_directory_path() /
+                      ("drover-events-" + std::to_string(getpid())))
+                         .string();
+    publish_options.spill_dir = own_spill.path;
+  }
   auto publisher = event_publisher::start(context, publish_options);
   if (!publisher) {
     log->error("event sockets failed error={}", publisher.error().message);

@@ -17,6 +17,10 @@ struct worker_options {
   std::string bind_host;       ///< address its event sockets bind; empty: advertise_host
   std::uint16_t events_port = 0;  ///< events (PUB) port; 0: any free one
   std::uint16_t replay_port = 0;  ///< replay (ROUTER) port; 0: any free one
+  /// `--event-spill-dir DIR`: where events evicted from memory wait for late
+  /// replays; empty: a folder of its own under the temporary folder,
+  /// removed when the worker ends.
+  std::string event_spill_dir;
   bool enable_testing_nodes = false;
   /// Speed of the simulated device the testing nodes run on: their waits last
   /// their stated seconds divided by this (docs/testing-nodes.md). > 0.
