@@ -172,8 +172,7 @@ actors::result<std::unique_ptr<event_publisher>> event_publisher::start(
   std::unique_ptr<event_publisher> p{new event_publisher{context}};
   std::unique_ptr<event_spill> spill;
   if (!opts.spill_dir.empty()) {
-    DROVER_TRY(opened, event_spill::open(opts.spill_dir, opts.spill_bytes));
-    spill = std::move(opened);
+    spill = event_spill::open(opts.spill_dir, opts.spill_bytes);
   }
   try {
     p->sockets_ = std::make_unique<sockets>(context, opts, std::move(spill));

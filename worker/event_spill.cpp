@@ -9,15 +9,7 @@ namespace drover::worker {
 
 namespace fs = std::filesystem;
 
-actors::result<std::unique_ptr<event_spill>> event_spill::open(std::string dir,
-                                                               std::size_t max_bytes) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) {
-    return actors::fail(actors::errc::io_failure,
-                        "cannot create the event spill folder " + dir + ": " +
-                            (ec ? ec.message() : "not a folder"));
-  }
+std::unique_ptr<event_spill> event_spill::open(std::string dir, std::size_t max_bytes) {
   return std::unique_ptr<event_spill>{new event_spill{std::move(dir), max_bytes}};
 }
 
@@ -30,6 +22,16 @@ event_spill::~event_spill() {
 
 void event_spill::store(const actors::attempt_key& key, std::uint64_t first_seq,
                         const std::vector<std::string>& events, bool ended) {
+  if (!made_dir_) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec || !fs::is_directory(dir_)) {
+      actors::logger("worker")->warn("event spill folder not made path={} error={}", dir_,
+                                     ec ? ec.message() : "not a folder");
+      return;
+    }
+    made_dir_ = true;
+  }
   file f{key, first_seq, ended, dir_ + "/" + std::to_string(next_name_++) + ".events", 0};
   {
     // Each event: its length as 4 little-endian bytes, then its bytes.

@@ -21,17 +21,17 @@ namespace drover::worker {
 /// publisher's socket thread owns it.
 class event_spill {
  public:
-  /// Uses `dir`, created when missing. Fails with errc::io_failure when it
-  /// cannot be created.
-  static actors::result<std::unique_ptr<event_spill>> open(std::string dir,
-                                                           std::size_t max_bytes);
+  /// Uses `dir`, created when the first attempt is spilled (so that a
+  /// worker that never spills, or is killed, leaves nothing behind).
+  static std::unique_ptr<event_spill> open(std::string dir, std::size_t max_bytes);
   ~event_spill();
   event_spill(const event_spill&) = delete;
   event_spill& operator=(const event_spill&) = delete;
 
   /// Writes one attempt's encoded events, numbered from `first_seq`. A
-  /// write that fails is logged and the attempt is lost to replays, as it
-  /// would be without a spill.
+  /// write that fails (the folder cannot be made, the disk is full) is
+  /// logged and the attempt is lost to replays, as it would be without a
+  /// spill.
   void store(const actors::attempt_key& key, std::uint64_t first_seq,
              const std::vector<std::string>& events, bool ended);
 
@@ -64,6 +64,7 @@ class event_spill {
   std::string dir_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
+  bool made_dir_ = false;
   std::uint64_t next_name_ = 0;
   std::deque<file> files_;  ///< oldest first
 };
