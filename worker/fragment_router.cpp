@@ -74,7 +74,20 @@ void fragment_router::free(const actors::free_memory& request) {
   }
 }
 
+std::uint64_t fragment_router::generation() const {
+  std::uint64_t sum = 0;
+  for (auto* backend : backends_) {
+    sum += backend->generation();
+  }
+  return sum;
+}
+
 std::string fragment_router::models_json() const {
+  std::lock_guard lock{mutex_};
+  auto generation = this->generation();
+  if (models_for_ == generation) {
+    return models_json_;
+  }
   std::map<std::string, std::set<std::string>> folders;
   for (auto* backend : backends_) {
     auto models = backend->models();
@@ -87,15 +100,14 @@ std::string fragment_router::models_json() const {
       }
     }
   }
-  return json(folders).dump(-1, ' ', false, json::error_handler_t::replace);
+  models_json_ = json(folders).dump(-1, ' ', false, json::error_handler_t::replace);
+  models_for_ = generation;
+  return models_json_;
 }
 
 std::string fragment_router::catalog_json() const {
   std::lock_guard lock{mutex_};
-  std::uint64_t generation = 0;
-  for (auto* backend : backends_) {
-    generation += backend->generation();
-  }
+  auto generation = this->generation();
   if (built_for_ == generation) {
     return catalog_json_;
   }

@@ -38,7 +38,8 @@ class fragment_router final : public fragment_target {
   std::string catalog_json() const;
 
   /// The model files of the backends that answer, by folder, each folder's
-  /// files sorted and listed once, as JSON text. Any thread.
+  /// files sorted and listed once, as JSON text. Any thread; rebuilt only
+  /// when a backend changed.
   std::string models_json() const;
 
  private:
@@ -54,6 +55,10 @@ class fragment_router final : public fragment_target {
   mutable std::mutex mutex_;
   mutable std::optional<std::uint64_t> built_for_;  ///< sum of backend generations
   mutable std::string catalog_json_;
+  mutable std::optional<std::uint64_t> models_for_;  ///< sum of backend generations
+  mutable std::string models_json_;
+
+  std::uint64_t generation() const;
 };
 
 }  // namespace drover::worker
