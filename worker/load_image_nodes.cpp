@@ -9,6 +9,7 @@
 #include "worker/exif_transpose.hpp"
 #include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
+#include "worker/netpbm_reader.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
@@ -123,7 +124,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return single(decode_stb_picture(bytes, stb_format::bmp));
   }
   if (looks_like_pnm(bytes)) {
-    return single(decode_stb_picture(bytes, stb_format::pnm));
+    return single(decode_netpbm(bytes));
   }
   return std::nullopt;
 }
@@ -131,8 +132,8 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// The frames of the uploaded picture named by the `image` input, at most
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
-/// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
-/// TODO(#3): the TIFF, BMP, TGA and Netpbm variants that tiff_frames.hpp and
+/// APNG, WebP, GIF or TIFF, a BMP's, TGA's or Netpbm's picture.
+/// TODO(#3): the TIFF, BMP and TGA variants that tiff_frames.hpp and
 /// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
 /// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
 /// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
@@ -159,7 +160,7 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
     return actors::fail(actors::errc::invalid_input,
                         "cannot identify image file '" + name +
                             "' (drover reads PNG, JPEG, WebP, GIF, TIFF, BMP, TGA and "
-                            "PGM/PPM): " +
+                            "PBM/PGM/PPM): " +
                             png.error().message);
   }
   return transposed(std::move(png.value().frames), png.value().exif);

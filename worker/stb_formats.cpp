@@ -1,7 +1,6 @@
 #include "worker/stb_formats.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <memory>
 #include <stb_image.h>
@@ -19,7 +18,7 @@ std::uint32_t le(const std::string& b, std::size_t at, int n) {
 }
 
 actors::error unsupported(const std::string& what) {
-  // TODO(#3): the variants where stb_image's pixels differ from Pillow's.
+  // TODO(#3): RLE BMP and 15/16-bit TGA, where stb_image and Pillow differ.
   return actors::fail(actors::errc::invalid_input, what + " is not supported");
 }
 
@@ -87,44 +86,6 @@ actors::result<int> tga_channels(const std::string& b) {
   return 0;  // as stb_image reads it: grey, RGB, or RGBA for 32 bits
 }
 
-/// Skips Netpbm whitespace and '#' comments, then reads one number.
-std::uint64_t pnm_number(const std::string& b, std::size_t& at) {
-  while (at < b.size() &&
-         (std::isspace(static_cast<unsigned char>(b[at])) || b[at] == '#')) {
-    if (b[at] == '#') {
-      while (at < b.size() && b[at] != '\n' && b[at] != '\r') {
-        ++at;
-      }
-    } else {
-      ++at;
-    }
-  }
-  std::uint64_t v = 0;
-  while (at < b.size() && std::isdigit(static_cast<unsigned char>(b[at])) &&
-         v < 1u << 30) {
-    v = v * 10 + static_cast<std::uint64_t>(b[at++] - '0');
-  }
-  return v;
-}
-
-/// Only binary PGM and PPM of maxval 255 read alike in stb_image and Pillow.
-actors::result<int> pnm_channels(const std::string& b) {
-  if (b[1] != '5' && b[1] != '6') {
-    return unsupported(std::string{"Netpbm P"} + b[1]);
-  }
-  std::size_t at = 2;
-  auto width = pnm_number(b, at), height = pnm_number(b, at);
-  if (pnm_number(b, at) != 255) {
-    return unsupported("Netpbm maxval other than 255");
-  }
-  // One whitespace byte ends the header; stb_image reads zeros past the end.
-  std::uint64_t channels = b[1] == '5' ? 1 : 3;
-  if (at + 1 + width * height * channels > b.size()) {
-    return actors::fail(actors::errc::invalid_input, "truncated Netpbm file");
-  }
-  return 0;
-}
-
 struct stb_free {
   void operator()(unsigned char* p) const { stbi_image_free(p); }
 };
@@ -133,10 +94,6 @@ struct stb_free {
 
 bool looks_like_bmp(const std::string& bytes) {
   return bytes.compare(0, 2, "BM") == 0;
-}
-
-bool looks_like_pnm(const std::string& bytes) {
-  return bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6';
 }
 
 bool looks_like_tga(const std::string& b) {
@@ -155,9 +112,7 @@ bool looks_like_tga(const std::string& b) {
 
 actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format format,
                                            std::uint64_t max_pixels) {
-  auto channels = format == stb_format::bmp   ? bmp_channels(bytes)
-                  : format == stb_format::tga ? tga_channels(bytes)
-                                              : pnm_channels(bytes);
+  auto channels = format == stb_format::bmp ? bmp_channels(bytes) : tga_channels(bytes);
   if (!channels) {
     return channels.error();
   }

@@ -430,6 +430,19 @@ TEST_CASE("LoadImage reads BMP, TGA and binary PGM/PPM pictures as Pillow does")
   }
 }
 
+TEST_CASE("LoadImage reads plain, 1-bit and any-maxval Netpbm pictures as Pillow does") {
+  // Plain bitmaps, greymaps and pixmaps with comments; a comment that splits
+  // a header token; binary maxvals from 7 to 65535, with samples above
+  // maxval; 16-bit greymaps, which Pillow opens in mode "I" and ComfyUI
+  // scales down by 255 before convert("RGB").
+  for (const char* name :
+       {"plain_bits.pbm", "plain_grey.pgm", "plain_grey16.pgm", "plain_rgb.ppm",
+        "grey100.pgm", "grey1000.pgm", "grey65535.pgm", "rgb7.ppm", "rgb65535.ppm",
+        "binary_bits.pbm", "header_comment.pgm"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
   // Compressions, grey with and without alpha, palette, bilevel; pages of
   // which ComfyUI keeps those of the first page's size; an Orientation tag.
@@ -442,8 +455,8 @@ TEST_CASE("LoadImage reads TIFF pages and their orientation as Pillow does") {
 
 TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
   load_fixture f;
-  for (const char* name :
-       {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm", "rgb_lzw.tif", "rgb.tif"}) {
+  for (const char* name : {"rgb24.bmp", "rle_rgba.tga", "rgb.tga", "binary.ppm",
+                           "plain_rgb.ppm", "grey65535.pgm", "rgb_lzw.tif", "rgb.tif"}) {
     CAPTURE(name);
     auto bytes = recorded_load(name);
     f.files.files["input//cut.img"] = bytes.substr(0, bytes.size() * 2 / 3);

@@ -182,6 +182,49 @@ still.save("orient6.tif", tiffinfo={0x0112: 6})
 written += ["rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
             "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"]
 
+# ---- Netpbm, BMP RLE and 16-bit TGA variants (issue #3) -------------------
+# Pillow writes only binary Netpbm of maxval 255 or 65535, so the plain and
+# odd-maxval files are written here by hand, with comments where Pillow
+# allows them (one inside a header token joins its two halves).
+def netpbm(name, magic, w, h, maxval, samples, plain):
+    head = f"{magic}\n# drover\n{w} {h}\n" + ("" if maxval is None else f"{maxval}\n")
+    if plain:
+        lines, line = [], []
+        for k, v in enumerate(samples):
+            line.append(str(v))
+            if len(line) == 9:
+                lines.append(" ".join(line) + (" # row\n" if k % 2 else "\n"))
+                line = []
+        body = "".join(lines) + " ".join(line) + "\n"
+        open(name, "wb").write(head.encode() + body.encode())
+    else:
+        width = 2 if maxval > 255 else 1
+        body = b"".join(v.to_bytes(width, "big") for v in samples)
+        open(name, "wb").write(head.encode() + body)
+
+
+def ramp(n, top, step):
+    return [(k * step) % (top + 1) for k in range(n)]
+
+
+netpbm("plain_bits.pbm", "P1", 9, 5, None, ramp(45, 1, 1)[:44] + [1], True)
+netpbm("plain_grey.pgm", "P2", 11, 10, 100, ramp(110, 100, 7), True)
+netpbm("plain_grey16.pgm", "P2", 9, 7, 4000, ramp(63, 4000, 619), True)
+netpbm("plain_rgb.ppm", "P3", 7, 6, 1000, ramp(126, 1000, 131), True)
+netpbm("grey100.pgm", "P5", 16, 7, 100, ramp(112, 120, 1), False)  # some > maxval
+netpbm("grey1000.pgm", "P5", 13, 11, 1000, ramp(143, 1100, 77), False)
+netpbm("grey65535.pgm", "P5", 16, 16, 65535, ramp(256, 65535, 257 * 13 + 1), False)
+netpbm("rgb7.ppm", "P6", 5, 4, 7, ramp(60, 9, 1), False)
+netpbm("rgb65535.ppm", "P6", 9, 5, 65535, ramp(135, 65535, 4099), False)
+pattern(13, 6, 3).convert("1").save("binary_bits.pbm")
+with open("header_comment.pgm", "wb") as f:  # "1#..\n1" is the width 11
+    f.write(b"P2 1# split\n1 3\n# maxval\n255\n" + " ".join(str(v) for v in
+            ramp(33, 255, 29)).encode() + b"\n")
+written += ["plain_bits.pbm", "plain_grey.pgm", "plain_grey16.pgm", "plain_rgb.ppm",
+            "grey100.pgm", "grey1000.pgm", "grey65535.pgm", "rgb7.ppm",
+            "rgb65535.ppm", "binary_bits.pbm", "header_comment.pgm"]
+# ---- end of the issue #3 variants ------------------------------------------
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
