@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "worker/bmp_rle.hpp"
 #include "worker/exif_transpose.hpp"
 #include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
@@ -121,7 +122,8 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(decode_stb_picture(bytes, stb_format::bmp));
+    return single(is_rle_bmp(bytes) ? decode_bmp_rle(bytes)
+                                    : decode_stb_picture(bytes, stb_format::bmp));
   }
   if (looks_like_pnm(bytes)) {
     return single(decode_netpbm(bytes));
@@ -133,7 +135,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or Netpbm's picture.
-/// TODO(#3): the TIFF, BMP and TGA variants that tiff_frames.hpp and
+/// TODO(#3): the TIFF and TGA variants that tiff_frames.hpp and
 /// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
 /// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
 /// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's

@@ -18,7 +18,7 @@ std::uint32_t le(const std::string& b, std::size_t at, int n) {
 }
 
 actors::error unsupported(const std::string& what) {
-  // TODO(#3): RLE BMP and 15/16-bit TGA, where stb_image and Pillow differ.
+  // TODO(#3): 16-bit TGA, where stb_image and Pillow differ.
   return actors::fail(actors::errc::invalid_input, what + " is not supported");
 }
 
@@ -41,7 +41,8 @@ actors::result<int> bmp_channels(const std::string& b) {
   auto rows = static_cast<std::uint64_t>(height < 0 ? -std::int64_t{height} : height);
   auto stride = (std::uint64_t{bits} * static_cast<std::uint32_t>(width) + 31) / 32 * 4;
   if (compression == 1 || compression == 2) {
-    return unsupported("RLE-compressed BMP");
+    return actors::fail(actors::errc::invalid_input,
+                        "an RLE-compressed BMP is read by decode_bmp_rle");
   }
   if (width <= 0 || std::uint64_t{le(b, 10, 4)} + stride * rows > b.size()) {
     return actors::fail(actors::errc::invalid_input, "truncated BMP file");

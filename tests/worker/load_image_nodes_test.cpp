@@ -430,6 +430,16 @@ TEST_CASE("LoadImage reads BMP, TGA and binary PGM/PPM pictures as Pillow does")
   }
 }
 
+TEST_CASE("LoadImage reads RLE8 and RLE4 BMPs as Pillow does, quirks included") {
+  // Runs cut at the row's end, end of line and delta escapes (which Pillow
+  // 9.4 reads two bytes late), absolute runs and their pad, indexes past the
+  // palette, an odd RLE4 absolute run, a top-down and a grey picture.
+  for (const char* name :
+       {"rle8.bmp", "rle8_top_down.bmp", "rle8_grey.bmp", "rle4.bmp"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage reads plain, 1-bit and any-maxval Netpbm pictures as Pillow does") {
   // Plain bitmaps, greymaps and pixmaps with comments; a comment that splits
   // a header token; binary maxvals from 7 to 65535, with samples above

@@ -223,6 +223,41 @@ with open("header_comment.pgm", "wb") as f:  # "1#..\n1" is the width 11
 written += ["plain_bits.pbm", "plain_grey.pgm", "plain_grey16.pgm", "plain_rgb.ppm",
             "grey100.pgm", "grey1000.pgm", "grey65535.pgm", "rgb7.ppm",
             "rgb65535.ppm", "binary_bits.pbm", "header_comment.pgm"]
+# BMP RLE8 and RLE4, which Pillow cannot write: runs cut at the row's end,
+# end-of-line and delta escapes, absolute runs with their pad byte, indexes
+# past the palette, an RLE4 absolute run of odd length (Pillow reads one
+# byte less than it holds), a top-down picture, a grey palette, a V5 header.
+# Pillow 9.4 reads a delta escape's offsets from the two bytes after them.
+def rle_bmp(name, w, h, bits, compression, palette, runs, header=40):
+    import struct
+    pal = b"".join(bytes([b, g, r, 0]) for r, g, b in palette)
+    offset = 14 + header + len(pal)
+    data = bytearray()
+    for run in runs:
+        data += bytes(run)
+        if run[0] == 0 and run[1] > 2 and (offset + len(data)) % 2:
+            data += b"\0"  # an absolute run ends on an even offset
+    info = struct.pack("<IiiHHIIiiII", header, w, h, 1, bits, compression, len(data),
+                       2835, 2835, len(palette), 0) + bytes(header - 40)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                pal + data)
+
+
+colours = [tuple((k * 53 + c * 97) % 256 for c in range(3)) for k in range(23)]
+rle8 = [(5, 3), (4, 7), (6, 22), (0, 0),  # the last run is cut at the row's end
+        (0, 5, 1, 2, 3, 4, 5), (3, 24), (0, 0),  # index 24 is past the palette
+        (0, 2, 4, 1), (0, 3, 9, 10, 11), (2, 12), (0, 0),
+        (13, 15), (0, 0), (255, 1), (0, 0), (0, 4, 16, 17, 18, 19), (9, 20), (0, 1)]
+rle_bmp("rle8.bmp", 13, 7, 8, 1, colours, rle8)
+rle_bmp("rle8_top_down.bmp", 13, -7, 8, 1, colours, rle8)
+rle_bmp("rle8_grey.bmp", 13, 7, 8, 1, [(k, k, k) for k in range(256)], rle8, 124)
+rle4 = [(7, 0x12), (6, 0x34), (0, 0), (0, 6, 0x56, 0x78, 0x9A), (5, 0xBC),
+        (0, 5, 0xDE, 0xF0, 0, 0),  # Pillow reads 4 indexes, then 0 0: end of line
+        (0, 2, 0, 0, 3, 1),  # Pillow skips a delta's two bytes and reads two more
+        (8, 0x55), (0, 0), (11, 0x0F), (0, 1)]
+rle_bmp("rle4.bmp", 11, 6, 4, 2, colours[:16], rle4)
+written += ["rle8.bmp", "rle8_top_down.bmp", "rle8_grey.bmp", "rle4.bmp"]
 # ---- end of the issue #3 variants ------------------------------------------
 
 manifest = {}

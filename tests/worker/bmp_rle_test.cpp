@@ -1,0 +1,87 @@
+#include "worker/bmp_rle.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <doctest/doctest.h>
+
+namespace drover::worker {
+namespace {
+
+/// A picture of tests/data/load_image, which record.py wrote with Pillow.
+std::string recorded(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// The message of the error that decoding `bytes` gives, or "" for a picture.
+std::string refusal(const std::string& bytes, std::uint64_t max_pixels = 1 << 28) {
+  auto decoded = decode_bmp_rle(bytes, max_pixels);
+  return decoded ? std::string{} : decoded.error().message;
+}
+
+void set_le(std::string& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i, v >>= 8) {
+    b[at + i] = static_cast<char>(v & 0xFF);
+  }
+}
+
+TEST_CASE("RLE8 and RLE4 BMPs are told apart from other BMPs") {
+  CHECK(is_rle_bmp(recorded("rle8.bmp")));
+  CHECK(is_rle_bmp(recorded("rle4.bmp")));
+  CHECK(is_rle_bmp(recorded("rle8_grey.bmp")));
+  CHECK_FALSE(is_rle_bmp(recorded("palette8.bmp")));
+  CHECK_FALSE(is_rle_bmp("BM"));
+}
+
+TEST_CASE("malformed RLE BMPs are refused with a clear error") {
+  auto rle8 = recorded("rle8.bmp");
+  CHECK(refusal(rle8.substr(0, 40)).find("header") != std::string::npos);
+  CHECK(refusal(rle8.substr(0, 100)).find("palette") != std::string::npos);
+  auto rle4 = recorded("rle4.bmp");
+  CHECK(refusal(rle4.substr(0, rle4.size() - 4)).find("runs end") != std::string::npos);
+
+  auto wide = rle8;
+  set_le(wide, 18, 0x7FFFFFFF);
+  CHECK(refusal(wide).find("larger") != std::string::npos);
+  CHECK(refusal(rle8, 13 * 7 - 1).find("larger") != std::string::npos);
+  auto deep = rle8;
+  deep[28] = 24;
+  CHECK(refusal(deep).find("bit depth") != std::string::npos);
+
+  // An end of bitmap before the last row, which Pillow also refuses.
+  auto early = rle8;
+  early[146] = 0, early[147] = 1;
+  CHECK(refusal(early).find("runs end") != std::string::npos);
+
+  // A delta far past the end fills no more than the picture.
+  auto far = rle8;
+  far.replace(146, 6, std::string{"\0\x02\0\0\xff\xff", 6});
+  auto filled = decode_bmp_rle(far);
+  REQUIRE(filled);
+  CHECK(filled.value().data.size() == 13 * 7 * 3);
+}
+
+TEST_CASE("hostile RLE BMP bytes give an error or a whole picture") {
+  for (const char* name : {"rle8.bmp", "rle4.bmp"}) {
+    auto bytes = recorded(name);
+    std::mt19937 random{11};
+    for (int round = 0; round < 300; ++round) {
+      auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));
+      for (int flips = 0; flips < 4; ++flips) {
+        damaged[2 + random() % (damaged.size() - 2)] = static_cast<char>(random());
+      }
+      auto decoded = decode_bmp_rle(damaged, 1 << 20);
+      if (decoded) {
+        const auto& p = decoded.value();
+        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover::worker
