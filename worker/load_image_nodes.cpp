@@ -15,6 +15,7 @@
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
 #include "worker/stb_formats.hpp"
+#include "worker/tga16_reader.hpp"
 #include "worker/tiff_frames.hpp"
 #include "worker/webp_codec.hpp"
 
@@ -135,10 +136,9 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or Netpbm's picture.
-/// TODO(#3): the TIFF and TGA variants that tiff_frames.hpp and
-/// stb_formats.hpp refuse; EXIF orientation that a PNG names only in XMP or
-/// in a "Raw profile type exif" text chunk; a palette APNG's disposal to
-/// palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
+/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses; EXIF orientation that a PNG
+/// names only in XMP or in a "Raw profile type exif" text chunk; a palette APNG's
+/// disposal to palette index 0 and blending of palette indexes as Pillow does; ComfyUI's
 /// retry with LOAD_TRUNCATED_IMAGES, which reads what a cut file holds where
 /// drover fails.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
@@ -147,7 +147,8 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
-    decoded = single(decode_stb_picture(bytes, stb_format::tga));
+    decoded = single(is_tga16(bytes) ? decode_tga16(bytes)
+                                     : decode_stb_picture(bytes, stb_format::tga));
   }
   if (decoded) {
     if (!*decoded) {

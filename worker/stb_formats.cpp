@@ -17,11 +17,6 @@ std::uint32_t le(const std::string& b, std::size_t at, int n) {
   return v;
 }
 
-actors::error unsupported(const std::string& what) {
-  // TODO(#3): 16-bit TGA, where stb_image and Pillow differ.
-  return actors::fail(actors::errc::invalid_input, what + " is not supported");
-}
-
 /// How many channels Pillow gives a BMP: RGBA only for 32-bit pixels with bit
 /// fields (in a V3 header or later) that name an alpha mask.
 actors::result<int> bmp_channels(const std::string& b) {
@@ -79,7 +74,8 @@ bool tga_complete(const std::string& b) {
 actors::result<int> tga_channels(const std::string& b) {
   auto depth = static_cast<unsigned char>(b[16]);
   if (depth == 15 || depth == 16) {
-    return unsupported("15 or 16-bit TGA");
+    return actors::fail(actors::errc::invalid_input,
+                        "a 15 or 16-bit TGA is read by decode_tga16");
   }
   if (!tga_complete(b)) {
     return actors::fail(actors::errc::invalid_input, "truncated TGA file");

@@ -24,8 +24,9 @@ bool looks_like_tga(const std::string& bytes);
 /// and alpha band give: RGB (3 channels), RGBA (4) for a 32-bit TGA and a BMP
 /// whose bit fields name an alpha mask, grey (1) for a grey TGA. Fails with
 /// errc::invalid_input for damaged bytes, a picture over `max_pixels` pixels,
-/// an RLE-compressed BMP, which bmp_rle.hpp reads, and 16-bit TGA, where
-/// stb_image and Pillow part ways.
+/// and the variants where stb_image and Pillow part ways: an RLE-compressed
+/// BMP, which bmp_rle.hpp reads, and a 16-bit TGA, which tga16_reader.hpp
+/// reads.
 actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format format,
                                            std::uint64_t max_pixels = std::uint64_t{1}
                                                                       << 28);

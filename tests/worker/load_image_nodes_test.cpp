@@ -440,6 +440,18 @@ TEST_CASE("LoadImage reads RLE8 and RLE4 BMPs as Pillow does, quirks included") 
   }
 }
 
+TEST_CASE("LoadImage reads 16-bit TGAs as Pillow does") {
+  // True colour from five bits a channel, attribute bits ignored; grey and
+  // alpha, which gives the mask; raw packets that run on into the next rows;
+  // bottom-up, top-down and right-to-left rows; a colour map that Pillow
+  // skips.
+  for (const char* name :
+       {"rgb16.tga", "rgb16_rle.tga", "rgb16_flipped.tga", "grey_alpha16.tga",
+        "grey_alpha16_rle.tga", "grey_alpha16_map.tga"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage reads plain, 1-bit and any-maxval Netpbm pictures as Pillow does") {
   // Plain bitmaps, greymaps and pixmaps with comments; a comment that splits
   // a header token; binary maxvals from 7 to 65535, with samples above

@@ -258,6 +258,36 @@ rle4 = [(7, 0x12), (6, 0x34), (0, 0), (0, 6, 0x56, 0x78, 0x9A), (5, 0xBC),
         (8, 0x55), (0, 0), (11, 0x0F), (0, 1)]
 rle_bmp("rle4.bmp", 11, 6, 4, 2, colours[:16], rle4)
 written += ["rle8.bmp", "rle8_top_down.bmp", "rle8_grey.bmp", "rle4.bmp"]
+# 16-bit TGA, which Pillow writes only as grey and alpha: true-colour ones
+# by hand, with attribute bits set, raw packets that run on into the next
+# rows and repeat packets, bottom-up, top-down and right to left.
+def tga(name, w, h, image_type, depth, descriptor, data, image_id=b""):
+    head = bytes([len(image_id), 0, image_type]) + bytes(9) + w.to_bytes(2, "little")
+    head += h.to_bytes(2, "little") + bytes([depth, descriptor])
+    open(name, "wb").write(head + image_id + bytes(data))
+
+
+def rgb555(k):
+    return ((k * 2731 + 977) % 65536).to_bytes(2, "little")  # every bit in use
+
+
+tga("rgb16.tga", 9, 5, 2, 16, 0x00, b"".join(rgb555(k) for k in range(45)), b"id!")
+packets = bytearray()
+for k, (count, repeat) in enumerate([(13, 0), (3, 1), (15, 0), (2, 1), (11, 0), (1, 0)]):
+    if repeat:  # within a row, as Pillow requires
+        packets += bytes([0x80 | count - 1]) + rgb555(k + 99)
+    else:  # raw packets run on into the next row, the last past the picture
+        packets += bytes([count - 1]) + b"".join(rgb555(k * 20 + j) for j in range(count))
+tga("rgb16_rle.tga", 11, 4, 10, 16, 0x30, packets)
+tga("rgb16_flipped.tga", 6, 3, 2, 16, 0x10, b"".join(rgb555(k * 3) for k in range(18)))
+still.convert("LA").save("grey_alpha16.tga")
+still.convert("LA").save("grey_alpha16_rle.tga", compression="tga_rle", orientation=1)
+# A colour map beside grey and alpha pixels, which Pillow skips.
+grey_map = bytearray(open("grey_alpha16.tga", "rb").read())
+grey_map[1], grey_map[5], grey_map[7] = 1, 2, 24
+open("grey_alpha16_map.tga", "wb").write(grey_map[:18] + bytes(range(6)) + grey_map[18:])
+written += ["rgb16.tga", "rgb16_rle.tga", "rgb16_flipped.tga", "grey_alpha16.tga",
+            "grey_alpha16_rle.tga", "grey_alpha16_map.tga"]
 # ---- end of the issue #3 variants ------------------------------------------
 
 manifest = {}

@@ -1,0 +1,90 @@
+#include "worker/tga16_reader.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <doctest/doctest.h>
+
+namespace drover::worker {
+namespace {
+
+/// A picture of tests/data/load_image, which record.py wrote with Pillow.
+std::string recorded(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// The message of the error that decoding `bytes` gives, or "" for a picture.
+std::string refusal(const std::string& bytes, std::uint64_t max_pixels = 1 << 28) {
+  auto decoded = decode_tga16(bytes, max_pixels);
+  return decoded ? std::string{} : decoded.error().message;
+}
+
+/// A 2x2 true-colour run-length TGA of 16-bit pixels holding `packets`.
+std::string rle_tga(const std::string& packets) {
+  return std::string{"\0\0\x0a\0\0\0\0\0\0\0\0\0\x02\0\x02\0\x10\0", 18} + packets;
+}
+
+TEST_CASE("16-bit TGAs are told apart from other TGAs") {
+  CHECK(is_tga16(recorded("rgb16.tga")));
+  CHECK(is_tga16(recorded("grey_alpha16_rle.tga")));
+  CHECK_FALSE(is_tga16(recorded("rgb.tga")));
+  CHECK_FALSE(is_tga16(recorded("rgb24.bmp")));
+}
+
+TEST_CASE("five-bit channels stretch as Pillow's v * 255 / 31 rounded down") {
+  // Red 31, green 1, blue 16, with the attribute bit set.
+  auto p = decode_tga16(rle_tga(std::string{"\x81\x30\xfc\x81\x30\xfc", 6}));
+  REQUIRE(p);
+  CHECK(p.value().channels == 3);
+  CHECK(std::vector<std::uint8_t>(p.value().data.begin(), p.value().data.begin() + 3) ==
+        std::vector<std::uint8_t>{255, 8, 131});
+}
+
+TEST_CASE("malformed 16-bit TGAs are refused with a clear error") {
+  for (const char* name : {"rgb16.tga", "rgb16_rle.tga", "grey_alpha16_rle.tga"}) {
+    CAPTURE(name);
+    auto bytes = recorded(name);
+    CHECK(refusal(bytes.substr(0, bytes.size() / 2)).find("cut short") !=
+          std::string::npos);
+  }
+  CHECK(refusal(rle_tga(std::string{"\x82\1\0\x80\1\0", 6})).find("past the end") !=
+        std::string::npos);
+  // A raw packet must be whole, even the part past the last pixel.
+  CHECK(refusal(rle_tga(std::string{"\x04\1\0\1\0\1\0\1\0", 9})).find("cut short") !=
+        std::string::npos);
+  CHECK(decode_tga16(rle_tga(std::string{"\x04\1\0\1\0\1\0\1\0\1\0", 11})));
+
+  auto palette = recorded("rgb16.tga");
+  palette[2] = 1;
+  CHECK(refusal(palette).find("palette") != std::string::npos);
+  auto map = recorded("rgb16.tga");
+  map[1] = 1, map[5] = 2, map[7] = 24;
+  CHECK(refusal(map).find("colour map") != std::string::npos);
+  CHECK(refusal(recorded("rgb16.tga"), 9 * 5 - 1).find("larger") != std::string::npos);
+  CHECK(refusal(recorded("rgb.tga")).find("not one") != std::string::npos);
+}
+
+TEST_CASE("hostile 16-bit TGA bytes give an error or a whole picture") {
+  for (const char* name : {"rgb16_rle.tga", "grey_alpha16_rle.tga", "rgb16.tga"}) {
+    auto bytes = recorded(name);
+    std::mt19937 random{13};
+    for (int round = 0; round < 300; ++round) {
+      auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));
+      for (int flips = 0; flips < 4; ++flips) {
+        damaged[random() % damaged.size()] = static_cast<char>(random());
+      }
+      auto decoded = decode_tga16(damaged, 1 << 20);
+      if (decoded) {
+        const auto& p = decoded.value();
+        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover::worker
