@@ -1,5 +1,6 @@
 #include "worker/load_image_nodes.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -211,7 +212,16 @@ node_outcome load_image(node_call& call) {
   DROVER_TRY(image, tensor::allocate({n, h, w, 3}));
 
   // Without alpha ComfyUI's mask is a 64×64 zero mask, whatever the image size.
-  bool alpha = has_alpha(frames[0]);
+  // It takes each frame's mask from the frame itself, and torch.cat fails to
+  // stack masks of both kinds unless the picture is 64×64 too.
+  auto alphas = std::count_if(frames.begin(), frames.end(), has_alpha);
+  bool alpha = alphas > 0;
+  if (alpha && alphas < n && (h != 64 || w != 64)) {
+    return node_failure{"RuntimeError",
+                        "Sizes of tensors must match except in dimension 0: frames with "
+                        "and without alpha give masks of " +
+                            std::to_string(h) + "x" + std::to_string(w) + " and 64x64"};
+  }
   DROVER_TRY(mask, alpha ? tensor::allocate({n, h, w}) : tensor::allocate({n, 64, 64}));
   std::fill(mask->data(), mask->data() + mask->size(), 0.0f);
   std::uint8_t rgba[4];
@@ -224,7 +234,7 @@ node_outcome load_image(node_call& call) {
       for (int c = 0; c < 3; ++c) {
         rgb_out[i * 3 + c] = unit(rgba[c]);
       }
-      if (alpha) {
+      if (has_alpha(frames[f])) {
         mask_out[i] = 1.0f - unit(rgba[3]);
       }
     }

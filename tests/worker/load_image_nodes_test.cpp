@@ -386,6 +386,32 @@ TEST_CASE("LoadImage composites every GIF frame as Pillow's disposal and transpa
   }
 }
 
+TEST_CASE("LoadImage reads a grey GIF whose later frame brings a colour table") {
+  // Pillow paints that frame onto a blank canvas through the grey ramp, then
+  // turns RGB, or RGBA after a transparent first frame; at 64x64 ComfyUI
+  // stacks the first frame's empty mask with the later frames' masks.
+  for (const char* name : {"grey_local_table.gif", "grey_local_table64.gif"}) {
+    check_against_pillow(name);
+  }
+}
+
+TEST_CASE("LoadImage fails as ComfyUI does on frames with and without alpha") {
+  // A transparent grey first frame has no alpha band, so ComfyUI gives it a
+  // 64x64 mask, while the RGBA frames after it have 7x9 masks: torch.cat
+  // fails to stack them.
+  auto gif = recorded_load("grey_local_table.gif");
+  gif[gif.find("\x21\xf9\x04") + 3] |= 1;
+  load_fixture f;
+  f.files.files["input//mixed.gif"] = gif;
+  auto mixed = f.call("LoadImage", {{"image", json("mixed.gif")}});
+  REQUIRE_FALSE(mixed.has_value());
+  CHECK(mixed.error().exception_type == "RuntimeError");
+  CHECK(mixed.error().message.find("64x64") != std::string::npos);
+  // LoadImageMask reads the first frame alone.
+  CHECK(f.call("LoadImageMask", {{"image", json("mixed.gif")}, {"channel", json("red")}})
+            .has_value());
+}
+
 TEST_CASE("LoadImageMask reads the first GIF frame's palette transparency") {
   load_fixture f;
   f.files.files["input//anim.gif"] = recorded_load("anim.gif");

@@ -288,6 +288,38 @@ grey_map[1], grey_map[5], grey_map[7] = 1, 2, 24
 open("grey_alpha16_map.tga", "wb").write(grey_map[:18] + bytes(range(6)) + grey_map[18:])
 written += ["rgb16.tga", "rgb16_rle.tga", "rgb16_flipped.tga", "grey_alpha16.tga",
             "grey_alpha16_rle.tga", "grey_alpha16_map.tga"]
+# A grey GIF whose second frame brings its own colour table, which Pillow
+# paints onto a blank canvas through the grey ramp; the frames after it turn
+# RGB. Cut out of stills that Pillow writes, as grey_gif_frame does.
+def local_table_frame(img, left, top, **options):
+    out = io.BytesIO()
+    img.save(out, "GIF", optimize=False, **options)
+    data = out.getvalue()
+    bits = data[10] & 7
+    table = data[13:13 + (3 << bits + 1)]
+    frame = bytearray(data[13 + len(table):-1])
+    block = b""
+    if frame[:2] == b"\x21\xf9":
+        block, frame = bytes(frame[:8]), frame[8:]
+    frame[1:5] = bytes([left, 0, top, 0])
+    frame[9] = 0x80 | bits  # the global table moves into the frame
+    return block + bytes(frame[:10]) + table + bytes(frame[10:])
+
+
+head, f0 = grey_gif_frame(pattern(7, 9, 1, "L"), 0, 0, disposal=1)
+f1 = local_table_frame(pattern(3, 4, 2, "RGB").quantize(6), 2, 3, transparency=2,
+                       disposal=3)
+_, f2 = grey_gif_frame(pattern(4, 4, 3, "L"), 1, 1, disposal=2)
+f3 = local_table_frame(pattern(5, 5, 4, "RGB").quantize(9), 1, 2, transparency=1)
+open("grey_local_table.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
+# At 64x64, ComfyUI can stack the grey frame's empty mask with the masks of
+# the frames after, which turn RGBA through the first frame's transparency.
+head, f0 = grey_gif_frame(pattern(64, 64, 1, "L"), 0, 0, transparency=0)
+f1 = local_table_frame(pattern(9, 7, 2, "RGB").quantize(6), 5, 50, transparency=3,
+                       disposal=2)
+_, f2 = grey_gif_frame(pattern(6, 5, 3, "L"), 20, 3)
+open("grey_local_table64.gif", "wb").write(head + f0 + f1 + f2 + b";")
+written += ["grey_local_table.gif", "grey_local_table64.gif"]
 # ---- end of the issue #3 variants ------------------------------------------
 
 manifest = {}
