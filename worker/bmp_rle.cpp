@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "worker/little_endian.hpp"
+
 namespace drover::worker {
 
 namespace {
-
-std::uint32_t le(const std::string& b, std::size_t at, int n) {
-  std::uint32_t v = 0;
-  for (int i = n - 1; i >= 0; --i) {
-    v = v << 8 | static_cast<unsigned char>(b[at + i]);
-  }
-  return v;
-}
 
 actors::error bad(const std::string& what) {
   return actors::fail(actors::errc::invalid_input, "RLE BMP " + what);
@@ -32,16 +26,18 @@ struct rle_header {
 };
 
 actors::result<rle_header> read_header(const std::string& b, std::uint64_t max_pixels) {
-  if (b.size() < 18 || !windows_header(le(b, 14, 4)) || b.size() < 14 + le(b, 14, 4)) {
+  if (b.size() < 18 || !windows_header(little_endian(b, 14, 4)) ||
+      b.size() < 14 + little_endian(b, 14, 4)) {
     return bad("header is cut short");
   }
   rle_header h;
-  std::uint32_t header = le(b, 14, 4), bits = le(b, 28, 2), colors = le(b, 46, 4);
+  std::uint32_t header = little_endian(b, 14, 4), bits = little_endian(b, 28, 2),
+                colors = little_endian(b, 46, 4);
   // Pillow takes a height whose top byte is 0xFF as negative: top-down rows.
   h.top_down = static_cast<unsigned char>(b[25]) == 0xFF;
-  h.width = le(b, 18, 4);
-  h.height = h.top_down ? 0u - le(b, 22, 4) : le(b, 22, 4);
-  h.rle4 = le(b, 30, 4) == 2;
+  h.width = little_endian(b, 18, 4);
+  h.height = h.top_down ? 0u - little_endian(b, 22, 4) : little_endian(b, 22, 4);
+  h.rle4 = little_endian(b, 30, 4) == 2;
   if (bits != 1 && bits != 4 && bits != 8) {
     return bad("bit depth " + std::to_string(bits) + " is not supported");
   }
@@ -58,7 +54,7 @@ actors::result<rle_header> read_header(const std::string& b, std::uint64_t max_p
   if (colors > 65536 || b.size() - (14 + header) < std::size_t{colors} * 4) {
     return bad("palette is cut short or too large");
   }
-  h.data = le(b, 10, 4);
+  h.data = little_endian(b, 10, 4);
   h.data += h.data == 14 + header ? colors * 4 : 0;
   bool grey = true;
   for (std::uint32_t i = 0; i < colors; ++i) {
@@ -143,10 +139,10 @@ std::vector<std::uint8_t> run_indexes(const std::string& b, const rle_header& h)
 
 bool is_rle_bmp(const std::string& bytes) {
   if (bytes.size() < 34 || bytes.compare(0, 2, "BM") != 0 ||
-      !windows_header(le(bytes, 14, 4))) {
+      !windows_header(little_endian(bytes, 14, 4))) {
     return false;
   }
-  auto compression = le(bytes, 30, 4);
+  auto compression = little_endian(bytes, 30, 4);
   return compression == 1 || compression == 2;
 }
 

@@ -5,17 +5,11 @@
 #include <memory>
 #include <stb_image.h>
 
+#include "worker/little_endian.hpp"
+
 namespace drover::worker {
 
 namespace {
-
-std::uint32_t le(const std::string& b, std::size_t at, int n) {
-  std::uint32_t v = 0;
-  for (int i = n - 1; i >= 0; --i) {
-    v = v << 8 | static_cast<unsigned char>(b[at + i]);
-  }
-  return v;
-}
 
 /// How many channels Pillow gives a BMP: RGBA only for 32-bit pixels with bit
 /// fields (in a V3 header or later) that name an alpha mask.
@@ -23,15 +17,16 @@ actors::result<int> bmp_channels(const std::string& b) {
   if (b.size() < 54) {
     return actors::fail(actors::errc::invalid_input, "truncated BMP header");
   }
-  auto header = le(b, 14, 4), bits = le(b, 28, 2), compression = le(b, 30, 4);
+  auto header = little_endian(b, 14, 4), bits = little_endian(b, 28, 2),
+       compression = little_endian(b, 30, 4);
   // stb_image reads zeros past the end; Pillow finds the file truncated.
   // An OS/2 header (12 bytes) gives its size in 16-bit fields.
   bool os2 = header == 12;
-  auto width = os2 ? static_cast<std::int32_t>(le(b, 18, 2))
-                   : static_cast<std::int32_t>(le(b, 18, 4));
-  auto height = os2 ? static_cast<std::int16_t>(le(b, 20, 2))
-                    : static_cast<std::int32_t>(le(b, 22, 4));
-  bits = os2 ? le(b, 24, 2) : bits;
+  auto width = os2 ? static_cast<std::int32_t>(little_endian(b, 18, 2))
+                   : static_cast<std::int32_t>(little_endian(b, 18, 4));
+  auto height = os2 ? static_cast<std::int16_t>(little_endian(b, 20, 2))
+                    : static_cast<std::int32_t>(little_endian(b, 22, 4));
+  bits = os2 ? little_endian(b, 24, 2) : bits;
   compression = os2 ? 0 : compression;
   auto rows = static_cast<std::uint64_t>(height < 0 ? -std::int64_t{height} : height);
   auto stride = (std::uint64_t{bits} * static_cast<std::uint32_t>(width) + 31) / 32 * 4;
@@ -39,11 +34,12 @@ actors::result<int> bmp_channels(const std::string& b) {
     return actors::fail(actors::errc::invalid_input,
                         "an RLE-compressed BMP is read by decode_bmp_rle");
   }
-  if (width <= 0 || std::uint64_t{le(b, 10, 4)} + stride * rows > b.size()) {
+  if (width <= 0 || std::uint64_t{little_endian(b, 10, 4)} + stride * rows > b.size()) {
     return actors::fail(actors::errc::invalid_input, "truncated BMP file");
   }
   bool fields = compression == 3 || compression == 6;
-  bool alpha = bits == 32 && fields && header >= 56 && b.size() >= 70 && le(b, 66, 4);
+  bool alpha =
+      bits == 32 && fields && header >= 56 && b.size() >= 70 && little_endian(b, 66, 4);
   return alpha ? 4 : 3;
 }
 
@@ -51,10 +47,10 @@ actors::result<int> bmp_channels(const std::string& b) {
 /// pixel: stb_image would read zeros past the end where Pillow fails.
 bool tga_complete(const std::string& b) {
   auto map_entry = (std::size_t{static_cast<unsigned char>(b[7])} + 7) / 8;
-  std::size_t at =
-      18 + static_cast<unsigned char>(b[0]) + (b[1] == 1 ? le(b, 5, 2) * map_entry : 0);
+  std::size_t at = 18 + static_cast<unsigned char>(b[0]) +
+                   (b[1] == 1 ? little_endian(b, 5, 2) * map_entry : 0);
   std::size_t depth = (static_cast<unsigned char>(b[16]) + 7) / 8;
-  std::uint64_t pixels = std::uint64_t{le(b, 12, 2)} * le(b, 14, 2);
+  std::uint64_t pixels = std::uint64_t{little_endian(b, 12, 2)} * little_endian(b, 14, 2);
   if (static_cast<unsigned char>(b[2]) < 9) {
     return at + pixels * depth <= b.size();
   }
@@ -103,8 +99,8 @@ bool looks_like_tga(const std::string& b) {
       type == 1 || type == 2 || type == 3 || type == 9 || type == 10 || type == 11;
   bool known_depth =
       depth == 1 || depth == 8 || depth == 16 || depth == 24 || depth == 32;
-  return map_type <= 1 && known_type && known_depth && le(b, 12, 2) > 0 &&
-         le(b, 14, 2) > 0;
+  return map_type <= 1 && known_type && known_depth && little_endian(b, 12, 2) > 0 &&
+         little_endian(b, 14, 2) > 0;
 }
 
 actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format format,

@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <vector>
 
+#include "worker/little_endian.hpp"
 #include "worker/stb_formats.hpp"
 
 namespace drover::worker {
 
 namespace {
-
-std::uint32_t le16(const std::string& b, std::size_t at) {
-  return static_cast<unsigned char>(b[at]) |
-         std::uint32_t{static_cast<unsigned char>(b[at + 1])} << 8;
-}
 
 actors::error bad(const std::string& what) {
   return actors::fail(actors::errc::invalid_input, "16-bit TGA " + what);
@@ -71,7 +67,7 @@ actors::result<pixels8> decode_tga16(const std::string& b, std::uint64_t max_pix
   }
   auto type = static_cast<unsigned char>(b[2]) & 7u;
   auto descriptor = static_cast<unsigned char>(b[17]);
-  std::uint32_t width = le16(b, 12), height = le16(b, 14);
+  std::uint32_t width = little_endian(b, 12, 2), height = little_endian(b, 14, 2);
   if (type == 1) {
     return bad("with a palette is not supported, as in Pillow");
   }
@@ -88,7 +84,7 @@ actors::result<pixels8> decode_tga16(const std::string& b, std::uint64_t max_pix
 
   std::size_t row = std::size_t{width} * 2, total = row * height;
   std::size_t at = 18 + static_cast<unsigned char>(b[0]) +
-                   (map ? le16(b, 5) * std::size_t{map_depth / 8u} : 0);
+                   (map ? little_endian(b, 5, 2) * std::size_t{map_depth / 8u} : 0);
   DROVER_TRY(data, pixel_bytes(b, at, row, total, b[2] & 8));
   pixels8 p;
   p.width = width, p.height = height, p.channels = type == 2 ? 3 : 2;

@@ -1,21 +1,15 @@
 #include "worker/bmp_rle.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include <doctest/doctest.h>
 
+#include "worker_test_support.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A picture of tests/data/load_image, which record.py wrote with Pillow.
-std::string recorded(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
-}
+using testing::load_image_data;
 
 /// The message of the error that decoding `bytes` gives, or "" for a picture.
 std::string refusal(const std::string& bytes, std::uint64_t max_pixels = 1 << 28) {
@@ -30,18 +24,18 @@ void set_le(std::string& b, std::size_t at, std::uint32_t v) {
 }
 
 TEST_CASE("RLE8 and RLE4 BMPs are told apart from other BMPs") {
-  CHECK(is_rle_bmp(recorded("rle8.bmp")));
-  CHECK(is_rle_bmp(recorded("rle4.bmp")));
-  CHECK(is_rle_bmp(recorded("rle8_grey.bmp")));
-  CHECK_FALSE(is_rle_bmp(recorded("palette8.bmp")));
+  CHECK(is_rle_bmp(load_image_data("rle8.bmp")));
+  CHECK(is_rle_bmp(load_image_data("rle4.bmp")));
+  CHECK(is_rle_bmp(load_image_data("rle8_grey.bmp")));
+  CHECK_FALSE(is_rle_bmp(load_image_data("palette8.bmp")));
   CHECK_FALSE(is_rle_bmp("BM"));
 }
 
 TEST_CASE("malformed RLE BMPs are refused with a clear error") {
-  auto rle8 = recorded("rle8.bmp");
+  auto rle8 = load_image_data("rle8.bmp");
   CHECK(refusal(rle8.substr(0, 40)).find("header") != std::string::npos);
   CHECK(refusal(rle8.substr(0, 100)).find("palette") != std::string::npos);
-  auto rle4 = recorded("rle4.bmp");
+  auto rle4 = load_image_data("rle4.bmp");
   CHECK(refusal(rle4.substr(0, rle4.size() - 4)).find("runs end") != std::string::npos);
 
   auto wide = rle8;
@@ -67,7 +61,7 @@ TEST_CASE("malformed RLE BMPs are refused with a clear error") {
 
 TEST_CASE("hostile RLE BMP bytes give an error or a whole picture") {
   for (const char* name : {"rle8.bmp", "rle4.bmp"}) {
-    auto bytes = recorded(name);
+    auto bytes = load_image_data(name);
     std::mt19937 random{11};
     for (int round = 0; round < 300; ++round) {
       auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));

@@ -1,21 +1,15 @@
 #include "worker/netpbm_reader.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include <doctest/doctest.h>
 
+#include "worker_test_support.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A picture of tests/data/load_image, which record.py wrote with Pillow.
-std::string recorded(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
-}
+using testing::load_image_data;
 
 /// The message of the error that decoding `bytes` gives, or "" for a picture.
 std::string refusal(const std::string& bytes) {
@@ -24,7 +18,7 @@ std::string refusal(const std::string& bytes) {
 }
 
 TEST_CASE("Netpbm bytes are told apart by their magic P1 .. P6") {
-  CHECK(looks_like_pnm(recorded("binary.ppm")));
+  CHECK(looks_like_pnm(load_image_data("binary.ppm")));
   CHECK(looks_like_pnm("P1"));
   CHECK_FALSE(looks_like_pnm("P7"));
   CHECK_FALSE(looks_like_pnm("P"));
@@ -67,7 +61,7 @@ TEST_CASE("truncated or absurdly large Netpbm pictures are refused, never read")
   for (const char* name : {"binary.ppm", "grey1000.pgm", "rgb65535.ppm",
                            "binary_bits.pbm", "plain_rgb.ppm", "plain_bits.pbm"}) {
     CAPTURE(name);
-    auto bytes = recorded(name);
+    auto bytes = load_image_data(name);
     REQUIRE(decode_netpbm(bytes));
     CHECK_FALSE(decode_netpbm(bytes.substr(0, bytes.size() * 2 / 3)));
   }
@@ -75,14 +69,14 @@ TEST_CASE("truncated or absurdly large Netpbm pictures are refused, never read")
   CHECK(refusal("P6 9999999999 9999999999 255\n").find("larger") != std::string::npos);
   CHECK(refusal("P6 10000 10000 65535\n\x01").find("truncated") != std::string::npos);
   CHECK(refusal("P1 16000 16000\n1").find("truncated") != std::string::npos);
-  CHECK(decode_netpbm(recorded("binary.ppm"), 7 * 5));
-  CHECK_FALSE(decode_netpbm(recorded("binary.ppm"), 7 * 5 - 1));
+  CHECK(decode_netpbm(load_image_data("binary.ppm"), 7 * 5));
+  CHECK_FALSE(decode_netpbm(load_image_data("binary.ppm"), 7 * 5 - 1));
 }
 
 TEST_CASE("hostile Netpbm bytes give an error or a whole picture") {
   for (const char* name : {"binary.pgm", "plain_grey.pgm", "plain_bits.pbm",
                            "grey65535.pgm", "binary_bits.pbm"}) {
-    auto bytes = recorded(name);
+    auto bytes = load_image_data(name);
     std::mt19937 random{7};
     for (int round = 0; round < 300; ++round) {
       auto damaged = bytes.substr(0, 4 + random() % (bytes.size() - 4));

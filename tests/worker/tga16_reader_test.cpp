@@ -1,21 +1,15 @@
 #include "worker/tga16_reader.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include <doctest/doctest.h>
 
+#include "worker_test_support.hpp"
+
 namespace drover::worker {
 namespace {
 
-/// A picture of tests/data/load_image, which record.py wrote with Pillow.
-std::string recorded(const std::string& name) {
-  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
-                   std::ios::binary};
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>{in}, {}};
-}
+using testing::load_image_data;
 
 /// The message of the error that decoding `bytes` gives, or "" for a picture.
 std::string refusal(const std::string& bytes, std::uint64_t max_pixels = 1 << 28) {
@@ -29,10 +23,10 @@ std::string rle_tga(const std::string& packets) {
 }
 
 TEST_CASE("16-bit TGAs are told apart from other TGAs") {
-  CHECK(is_tga16(recorded("rgb16.tga")));
-  CHECK(is_tga16(recorded("grey_alpha16_rle.tga")));
-  CHECK_FALSE(is_tga16(recorded("rgb.tga")));
-  CHECK_FALSE(is_tga16(recorded("rgb24.bmp")));
+  CHECK(is_tga16(load_image_data("rgb16.tga")));
+  CHECK(is_tga16(load_image_data("grey_alpha16_rle.tga")));
+  CHECK_FALSE(is_tga16(load_image_data("rgb.tga")));
+  CHECK_FALSE(is_tga16(load_image_data("rgb24.bmp")));
 }
 
 TEST_CASE("five-bit channels stretch as Pillow's v * 255 / 31 rounded down") {
@@ -47,7 +41,7 @@ TEST_CASE("five-bit channels stretch as Pillow's v * 255 / 31 rounded down") {
 TEST_CASE("malformed 16-bit TGAs are refused with a clear error") {
   for (const char* name : {"rgb16.tga", "rgb16_rle.tga", "grey_alpha16_rle.tga"}) {
     CAPTURE(name);
-    auto bytes = recorded(name);
+    auto bytes = load_image_data(name);
     CHECK(refusal(bytes.substr(0, bytes.size() / 2)).find("cut short") !=
           std::string::npos);
   }
@@ -58,19 +52,20 @@ TEST_CASE("malformed 16-bit TGAs are refused with a clear error") {
         std::string::npos);
   CHECK(decode_tga16(rle_tga(std::string{"\x04\1\0\1\0\1\0\1\0\1\0", 11})));
 
-  auto palette = recorded("rgb16.tga");
+  auto palette = load_image_data("rgb16.tga");
   palette[2] = 1;
   CHECK(refusal(palette).find("palette") != std::string::npos);
-  auto map = recorded("rgb16.tga");
+  auto map = load_image_data("rgb16.tga");
   map[1] = 1, map[5] = 2, map[7] = 24;
   CHECK(refusal(map).find("colour map") != std::string::npos);
-  CHECK(refusal(recorded("rgb16.tga"), 9 * 5 - 1).find("larger") != std::string::npos);
-  CHECK(refusal(recorded("rgb.tga")).find("not one") != std::string::npos);
+  CHECK(refusal(load_image_data("rgb16.tga"), 9 * 5 - 1).find("larger") !=
+        std::string::npos);
+  CHECK(refusal(load_image_data("rgb.tga")).find("not one") != std::string::npos);
 }
 
 TEST_CASE("hostile 16-bit TGA bytes give an error or a whole picture") {
   for (const char* name : {"rgb16_rle.tga", "grey_alpha16_rle.tga", "rgb16.tga"}) {
-    auto bytes = recorded(name);
+    auto bytes = load_image_data(name);
     std::mt19937 random{13};
     for (int round = 0; round < 300; ++round) {
       auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));

@@ -3,6 +3,7 @@
 // records, a file sink in memory, and the recorded ComfyUI sessions.
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -69,6 +70,14 @@ class memory_files final : public file_sink {
  private:
   std::map<std::string, std::uint64_t> counters_;
 };
+
+/// The bytes of a picture of tests/data/load_image, which record.py wrote with
+/// Pillow; empty when there is no such file, which no decoder reads.
+inline std::string load_image_data(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
 
 /// The lines of a recorded session in tests/data/comfyui-v0.8.0.
 inline std::vector<json> load_trace(const std::string& name) {
