@@ -1,7 +1,5 @@
 #include "worker/netpbm_reader.hpp"
 
-#include <random>
-
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -77,12 +75,7 @@ TEST_CASE("hostile Netpbm bytes give an error or a whole picture") {
   for (const char* name : {"binary.pgm", "plain_grey.pgm", "plain_bits.pbm",
                            "grey65535.pgm", "binary_bits.pbm"}) {
     auto bytes = load_image_data(name);
-    std::mt19937 random{7};
-    for (int round = 0; round < 300; ++round) {
-      auto damaged = bytes.substr(0, 4 + random() % (bytes.size() - 4));
-      for (int flips = 0; flips < 4; ++flips) {
-        damaged[2 + random() % (damaged.size() - 2)] = static_cast<char>(random());
-      }
+    for (const auto& damaged : testing::damaged_copies(bytes, 4, 7)) {
       auto decoded = decode_netpbm(damaged);
       if (decoded) {
         const auto& p = decoded.value();

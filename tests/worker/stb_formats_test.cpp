@@ -1,7 +1,5 @@
 #include "worker/stb_formats.hpp"
 
-#include <random>
-
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -43,12 +41,7 @@ TEST_CASE("hostile or truncated BMP and TGA bytes give an error or a picture") {
                               std::pair{"rle_rgba.tga", stb_format::tga},
                               std::pair{"palette_rle.tga", stb_format::tga}}) {
     auto bytes = load_image_data(name);
-    std::mt19937 random{5};
-    for (int round = 0; round < 300; ++round) {
-      auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));
-      for (int flips = 0; flips < 4; ++flips) {
-        damaged[2 + random() % (damaged.size() - 2)] = static_cast<char>(random());
-      }
+    for (const auto& damaged : testing::damaged_copies(bytes, 18, 5)) {
       auto decoded = decode_stb_picture(damaged, format);
       if (decoded) {
         const auto& p = decoded.value();

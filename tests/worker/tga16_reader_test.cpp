@@ -1,7 +1,5 @@
 #include "worker/tga16_reader.hpp"
 
-#include <random>
-
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -66,12 +64,7 @@ TEST_CASE("malformed 16-bit TGAs are refused with a clear error") {
 TEST_CASE("hostile 16-bit TGA bytes give an error or a whole picture") {
   for (const char* name : {"rgb16_rle.tga", "grey_alpha16_rle.tga", "rgb16.tga"}) {
     auto bytes = load_image_data(name);
-    std::mt19937 random{13};
-    for (int round = 0; round < 300; ++round) {
-      auto damaged = bytes.substr(0, 18 + random() % (bytes.size() - 18));
-      for (int flips = 0; flips < 4; ++flips) {
-        damaged[random() % damaged.size()] = static_cast<char>(random());
-      }
+    for (const auto& damaged : testing::damaged_copies(bytes, 18, 13)) {
       auto decoded = decode_tga16(damaged, 1 << 20);
       if (decoded) {
         const auto& p = decoded.value();
