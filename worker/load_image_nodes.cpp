@@ -16,7 +16,7 @@
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
 #include "worker/stb_formats.hpp"
-#include "worker/tga16_reader.hpp"
+#include "worker/tga_reader.hpp"
 #include "worker/tiff_frames.hpp"
 #include "worker/webp_codec.hpp"
 
@@ -124,8 +124,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(is_rle_bmp(bytes) ? decode_bmp_rle(bytes)
-                                    : decode_stb_picture(bytes, stb_format::bmp));
+    return single(is_rle_bmp(bytes) ? decode_bmp_rle(bytes) : decode_stb_bmp(bytes));
   }
   if (looks_like_pnm(bytes)) {
     return single(decode_netpbm(bytes));
@@ -148,8 +147,7 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
-    decoded = single(is_tga16(bytes) ? decode_tga16(bytes)
-                                     : decode_stb_picture(bytes, stb_format::tga));
+    decoded = single(decode_tga(bytes));
   }
   if (decoded) {
     if (!*decoded) {

@@ -1,7 +1,5 @@
 #include "worker/stb_formats.hpp"
 
-#include <algorithm>
-#include <cstring>
 #include <memory>
 #include <stb_image.h>
 
@@ -43,42 +41,6 @@ actors::result<int> bmp_channels(const std::string& b) {
   return alpha ? 4 : 3;
 }
 
-/// True when the TGA's image data, raw or run-length packets, holds every
-/// pixel: stb_image would read zeros past the end where Pillow fails.
-bool tga_complete(const std::string& b) {
-  auto map_entry = (std::size_t{static_cast<unsigned char>(b[7])} + 7) / 8;
-  std::size_t at = 18 + static_cast<unsigned char>(b[0]) +
-                   (b[1] == 1 ? little_endian(b, 5, 2) * map_entry : 0);
-  std::size_t depth = (static_cast<unsigned char>(b[16]) + 7) / 8;
-  std::uint64_t pixels = std::uint64_t{little_endian(b, 12, 2)} * little_endian(b, 14, 2);
-  if (static_cast<unsigned char>(b[2]) < 9) {
-    return at + pixels * depth <= b.size();
-  }
-  while (pixels > 0) {
-    if (at >= b.size()) {
-      return false;
-    }
-    auto packet = static_cast<unsigned char>(b[at++]);
-    std::uint64_t count = (packet & 0x7F) + 1u;
-    at += packet & 0x80 ? depth : count * depth;
-    pixels -= std::min(pixels, count);
-  }
-  return at <= b.size();
-}
-
-/// The TGA's pixel depth, refused where stb_image and Pillow differ.
-actors::result<int> tga_channels(const std::string& b) {
-  auto depth = static_cast<unsigned char>(b[16]);
-  if (depth == 15 || depth == 16) {
-    return actors::fail(actors::errc::invalid_input,
-                        "a 15 or 16-bit TGA is read by decode_tga16");
-  }
-  if (!tga_complete(b)) {
-    return actors::fail(actors::errc::invalid_input, "truncated TGA file");
-  }
-  return 0;  // as stb_image reads it: grey, RGB, or RGBA for 32 bits
-}
-
 struct stb_free {
   void operator()(unsigned char* p) const { stbi_image_free(p); }
 };
@@ -89,26 +51,9 @@ bool looks_like_bmp(const std::string& bytes) {
   return bytes.compare(0, 2, "BM") == 0;
 }
 
-bool looks_like_tga(const std::string& b) {
-  if (b.size() < 18) {
-    return false;
-  }
-  auto map_type = static_cast<unsigned char>(b[1]),
-       type = static_cast<unsigned char>(b[2]), depth = static_cast<unsigned char>(b[16]);
-  bool known_type =
-      type == 1 || type == 2 || type == 3 || type == 9 || type == 10 || type == 11;
-  bool known_depth =
-      depth == 1 || depth == 8 || depth == 16 || depth == 24 || depth == 32;
-  return map_type <= 1 && known_type && known_depth && little_endian(b, 12, 2) > 0 &&
-         little_endian(b, 14, 2) > 0;
-}
-
-actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format format,
-                                           std::uint64_t max_pixels) {
-  auto channels = format == stb_format::bmp ? bmp_channels(bytes) : tga_channels(bytes);
-  if (!channels) {
-    return channels.error();
-  }
+actors::result<pixels8> decode_stb_bmp(const std::string& bytes,
+                                       std::uint64_t max_pixels) {
+  DROVER_TRY(channels, bmp_channels(bytes));
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
     return actors::fail(actors::errc::invalid_input, "image file is too large");
   }
@@ -122,13 +67,13 @@ actors::result<pixels8> decode_stb_picture(const std::string& bytes, stb_format 
     return actors::fail(actors::errc::invalid_input, "image is larger than allowed");
   }
   std::unique_ptr<unsigned char, stb_free> pixels{
-      stbi_load_from_memory(data, size, &w, &h, &n, channels.value())};
+      stbi_load_from_memory(data, size, &w, &h, &n, channels)};
   if (!pixels) {
     return actors::fail(actors::errc::invalid_input, stbi_failure_reason());
   }
   pixels8 p;
   p.width = static_cast<std::uint32_t>(w), p.height = static_cast<std::uint32_t>(h);
-  p.channels = static_cast<std::uint32_t>(channels.value() ? channels.value() : n);
+  p.channels = static_cast<std::uint32_t>(channels);
   p.data.assign(pixels.get(),
                 pixels.get() + std::size_t{p.width} * p.height * p.channels);
   return p;

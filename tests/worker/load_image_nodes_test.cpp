@@ -478,6 +478,18 @@ TEST_CASE("LoadImage reads 16-bit TGAs as Pillow does") {
   }
 }
 
+TEST_CASE("LoadImage reads TGA orientations, colour maps and packets as Pillow does") {
+  // Right-to-left rows; 1-bit grey; a 16-bit palette after a first index,
+  // with indexes past it; a palette picture without a map, read as grey; a
+  // grey picture whose map Pillow applies; 32-bit raw packets that run on
+  // into the next rows and past the last pixel.
+  for (const char* name :
+       {"rgb24_right_to_left.tga", "grey_top_right.tga", "bilevel.tga", "palette16.tga",
+        "grey_map.tga", "palette_no_map.tga", "rgba32_runs.tga"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage reads plain, 1-bit and any-maxval Netpbm pictures as Pillow does") {
   // Plain bitmaps, greymaps and pixmaps with comments; a comment that splits
   // a header token; binary maxvals from 7 to 65535, with samples above

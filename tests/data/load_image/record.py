@@ -282,12 +282,43 @@ tga("rgb16_rle.tga", 11, 4, 10, 16, 0x30, packets)
 tga("rgb16_flipped.tga", 6, 3, 2, 16, 0x10, b"".join(rgb555(k * 3) for k in range(18)))
 still.convert("LA").save("grey_alpha16.tga")
 still.convert("LA").save("grey_alpha16_rle.tga", compression="tga_rle", orientation=1)
-# A colour map beside grey and alpha pixels, which Pillow skips.
+# A colour map beside grey and alpha pixels, which Pillow applies to them as
+# palette indexes: grey 0 and 1 take the map's two entries.
 grey_map = bytearray(open("grey_alpha16.tga", "rb").read())
 grey_map[1], grey_map[5], grey_map[7] = 1, 2, 24
-open("grey_alpha16_map.tga", "wb").write(grey_map[:18] + bytes(range(6)) + grey_map[18:])
+grey_map[18:22] = bytes([0, 200, 1, 90])
+open("grey_alpha16_map.tga", "wb").write(grey_map[:18] + bytes([10, 20, 30, 40, 50, 60]) +
+                                         grey_map[18:])
 written += ["rgb16.tga", "rgb16_rle.tga", "rgb16_flipped.tga", "grey_alpha16.tga",
             "grey_alpha16_rle.tga", "grey_alpha16_map.tga"]
+
+
+# Other TGA variants where Pillow's reading is its own: right-to-left rows,
+# 1-bit grey, a palette of 16-bit entries after a first index, indexes past
+# the map, a palette picture without a map, a grey picture with a map, and
+# 32-bit raw packets that run on into the next rows.
+def tga_with_map(name, w, h, image_type, depth, descriptor, data, first, entries,
+                 entry_bits):
+    head = bytes([0, 1, image_type]) + first.to_bytes(2, "little")
+    head += (len(entries) * 8 // entry_bits).to_bytes(2, "little") + bytes([entry_bits])
+    head += bytes(4) + w.to_bytes(2, "little") + h.to_bytes(2, "little")
+    open(name, "wb").write(head + bytes([depth, descriptor]) + bytes(entries) +
+                           bytes(data))
+
+
+tga("rgb24_right_to_left.tga", 5, 3, 2, 24, 0x10, ramp(45, 255, 37))
+tga("grey_top_right.tga", 6, 4, 3, 8, 0x30, ramp(24, 255, 41))
+tga("bilevel.tga", 13, 3, 3, 1, 0x20, ramp(6, 255, 109))
+palette16 = b"".join(rgb555(k * 5) for k in range(12))
+tga_with_map("palette16.tga", 7, 4, 1, 8, 0x00, ramp(28, 20, 3), 3, palette16, 16)
+tga_with_map("grey_map.tga", 6, 3, 3, 8, 0x20, ramp(18, 7, 1), 0,
+             bytes(range(40, 64)), 24)
+tga("palette_no_map.tga", 5, 2, 1, 8, 0x20, ramp(10, 255, 29))
+runs = bytes([0x06]) + bytes(ramp(28, 255, 11)) + bytes([0x80, 1, 2, 3, 4])
+runs += bytes([0x04]) + bytes(ramp(20, 255, 13))  # one pixel past the picture
+tga("rgba32_runs.tga", 4, 3, 10, 32, 0x08, runs)
+written += ["rgb24_right_to_left.tga", "grey_top_right.tga", "bilevel.tga",
+            "palette16.tga", "grey_map.tga", "palette_no_map.tga", "rgba32_runs.tga"]
 # A grey GIF whose second frame brings its own colour table, which Pillow
 # paints onto a blank canvas through the grey ramp; the frames after it turn
 # RGB. Cut out of stills that Pillow writes, as grey_gif_frame does.
