@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "worker/bmp_rle.hpp"
+#include "worker/bmp_reader.hpp"
 #include "worker/exif_transpose.hpp"
 #include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
@@ -15,7 +15,6 @@
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
-#include "worker/stb_formats.hpp"
 #include "worker/tga_reader.hpp"
 #include "worker/tiff_frames.hpp"
 #include "worker/webp_codec.hpp"
@@ -124,7 +123,7 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(is_rle_bmp(bytes) ? decode_bmp_rle(bytes) : decode_stb_bmp(bytes));
+    return single(decode_bmp(bytes));
   }
   if (looks_like_pnm(bytes)) {
     return single(decode_netpbm(bytes));

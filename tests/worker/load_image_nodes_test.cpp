@@ -466,6 +466,17 @@ TEST_CASE("LoadImage reads RLE8 and RLE4 BMPs as Pillow does, quirks included") 
   }
 }
 
+TEST_CASE("LoadImage reads uncompressed BMP variants as Pillow does") {
+  // 1 and 4-bit palettes, indexes past a short palette, an OS/2 header, a
+  // black and white palette on 8-bit pixels, 15 and 16-bit pixels, and a
+  // top-down picture.
+  for (const char* name :
+       {"bits1.bmp", "bits4_short.bmp", "os2_palette.bmp", "black_white8.bmp",
+        "rgb555.bmp", "bits565.bmp", "top_down24.bmp"}) {
+    check_against_pillow(name);
+  }
+}
+
 TEST_CASE("LoadImage reads 16-bit TGAs as Pillow does") {
   // True colour from five bits a channel, attribute bits ignored; grey and
   // alpha, which gives the mask; raw packets that run on into the next rows;

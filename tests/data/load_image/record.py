@@ -149,7 +149,7 @@ open("spliced_grey.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
 written += ["anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
             "interlaced.gif", "overflow.gif", "spliced_grey.gif"]
 
-# BMP, TGA and binary PGM/PPM, the variants that drover reads with stb_image.
+# BMP, TGA and binary PGM/PPM, as Pillow writes them.
 # Pillow reads its own 32-bit BMP (no bit fields) as RGB, without a mask.
 still = pattern(7, 5, 1)
 still.convert("RGB").save("rgb24.bmp")
@@ -258,6 +258,43 @@ rle4 = [(7, 0x12), (6, 0x34), (0, 0), (0, 6, 0x56, 0x78, 0x9A), (5, 0xBC),
         (8, 0x55), (0, 0), (11, 0x0F), (0, 1)]
 rle_bmp("rle4.bmp", 11, 6, 4, 2, colours[:16], rle4)
 written += ["rle8.bmp", "rle8_top_down.bmp", "rle8_grey.bmp", "rle4.bmp"]
+
+
+# Uncompressed BMPs where other readers part from Pillow, or that Pillow
+# writes no other way: 1 and 4-bit palettes, indexes past a short palette,
+# an OS/2 header, a black and white palette on 8-bit pixels (which Pillow
+# reads one bit a pixel), 15 and 16-bit pixels, a top-down picture.
+def raw_bmp(name, w, h, bits, rows, palette=(), compression=0, masks=b"", os2=False):
+    import struct
+    stride = (w * bits + 31) // 32 * 4
+    data = b"".join(bytes(r) + bytes(stride - len(r)) for r in rows)
+    if os2:
+        info = struct.pack("<IHHHH", 12, w, h, 1, bits)
+        pal = b"".join(bytes([b, g, r]) for r, g, b in palette)
+    else:
+        info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, bits, compression, len(data),
+                           2835, 2835, len(palette), 0)
+        pal = b"".join(bytes([b, g, r, 0]) for r, g, b in palette)
+    offset = 14 + len(info) + len(masks) + len(pal)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                masks + pal + data)
+
+
+raw_bmp("bits1.bmp", 19, 3, 1, [ramp(3, 255, 77 + y) for y in range(3)],
+        [(200, 10, 10), (10, 10, 200)])
+raw_bmp("bits4_short.bmp", 9, 4, 4, [ramp(5, 255, 29 + y) for y in range(4)],
+        colours[:5])
+raw_bmp("os2_palette.bmp", 6, 3, 8, [ramp(6, 30, 7 + y) for y in range(3)], colours,
+        os2=True)
+raw_bmp("black_white8.bmp", 11, 3, 8, [ramp(11, 255, 91 + y) for y in range(3)],
+        [(0, 0, 0), (255, 255, 255)])
+raw_bmp("rgb555.bmp", 5, 3, 16, [ramp(10, 255, 23 + y) for y in range(3)])
+raw_bmp("bits565.bmp", 5, 3, 16, [ramp(10, 255, 41 + y) for y in range(3)],
+        compression=3, masks=bytes.fromhex("00f80000e00700001f000000"))
+raw_bmp("top_down24.bmp", 3, -4, 24, [ramp(9, 255, 17 + y) for y in range(4)])
+written += ["bits1.bmp", "bits4_short.bmp", "os2_palette.bmp", "black_white8.bmp",
+            "rgb555.bmp", "bits565.bmp", "top_down24.bmp"]
 # 16-bit TGA, which Pillow writes only as grey and alpha: true-colour ones
 # by hand, with attribute bits set, raw packets that run on into the next
 # rows and repeat packets, bottom-up, top-down and right to left.
