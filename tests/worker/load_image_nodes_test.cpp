@@ -468,11 +468,12 @@ TEST_CASE("LoadImage reads RLE8 and RLE4 BMPs as Pillow does, quirks included") 
 
 TEST_CASE("LoadImage reads uncompressed BMP variants as Pillow does") {
   // 1 and 4-bit palettes, indexes past a short palette, an OS/2 header, a
-  // black and white palette on 8-bit pixels, 15 and 16-bit pixels, and a
-  // top-down picture.
+  // black and white palette on 8-bit pixels, 15 and 16-bit pixels, a
+  // top-down picture, and 32-bit bit fields layouts with and without alpha.
   for (const char* name :
        {"bits1.bmp", "bits4_short.bmp", "os2_palette.bmp", "black_white8.bmp",
-        "rgb555.bmp", "bits565.bmp", "top_down24.bmp"}) {
+        "rgb555.bmp", "bits565.bmp", "top_down24.bmp", "fields_bgra.bmp",
+        "fields_abgr.bmp", "fields_rgba.bmp", "fields_zero.bmp", "fields_xbgr.bmp"}) {
     check_against_pillow(name);
   }
 }

@@ -295,6 +295,28 @@ raw_bmp("bits565.bmp", 5, 3, 16, [ramp(10, 255, 41 + y) for y in range(3)],
 raw_bmp("top_down24.bmp", 3, -4, 24, [ramp(9, 255, 17 + y) for y in range(4)])
 written += ["bits1.bmp", "bits4_short.bmp", "os2_palette.bmp", "black_white8.bmp",
             "rgb555.bmp", "bits565.bmp", "top_down24.bmp"]
+
+
+# 32-bit bit fields in a V4 header: the alpha layouts that Pillow reads as
+# RGBA, all-zero masks among them, and one without alpha.
+def fields_bmp(name, w, h, masks):
+    import struct
+    data = bytes(ramp(w * h * 4, 255, 53))
+    info = struct.pack("<IiiHHIIiiII", 108, w, h, 1, 32, 3, len(data), 2835, 2835, 0, 0)
+    info += struct.pack("<IIII", *masks) + bytes(108 - 56)
+    offset = 14 + len(info)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                data)
+
+
+fields_bmp("fields_bgra.bmp", 5, 3, (0xFF0000, 0xFF00, 0xFF, 0xFF000000))
+fields_bmp("fields_abgr.bmp", 4, 3, (0xFF000000, 0xFF0000, 0xFF00, 0xFF))
+fields_bmp("fields_rgba.bmp", 3, 4, (0xFF, 0xFF00, 0xFF0000, 0xFF000000))
+fields_bmp("fields_zero.bmp", 3, 2, (0, 0, 0, 0))
+fields_bmp("fields_xbgr.bmp", 2, 3, (0xFF000000, 0xFF0000, 0xFF00, 0))
+written += ["fields_bgra.bmp", "fields_abgr.bmp", "fields_rgba.bmp", "fields_zero.bmp",
+            "fields_xbgr.bmp"]
 # 16-bit TGA, which Pillow writes only as grey and alpha: true-colour ones
 # by hand, with attribute bits set, raw packets that run on into the next
 # rows and repeat packets, bottom-up, top-down and right to left.
