@@ -101,7 +101,9 @@ void read_palette(const std::string& b, std::uint32_t header, std::uint32_t colo
                            static_cast<std::uint8_t>(b[at])};
     auto want = static_cast<std::uint8_t>(colors == 2 ? i * 255 : i);
     grey = grey && rgb[0] == want && rgb[1] == want && rgb[2] == want;
-    if (i < 256) {  // 8-bit indexes reach no further
+    // TODO(#3): a palette of more than 256 entries, or one cut inside an
+    // entry, was not checked against Pillow; 8-bit indexes reach no further.
+    if (i < 256) {
       h.palette.insert(h.palette.end(), rgb, rgb + 3);
     }
   }

@@ -375,6 +375,8 @@ actors::result<void> read_frame(GifFileType* gif, sequence& s, const control& c,
                 std::min(box.x1, s.image->width()), std::min(box.y1, s.image->height())};
   s.dispose = plan_disposal(s, inside, c, colors);
   if (blank_palette_canvas) {
+    // TODO(#3): Pillow makes this canvas the size it has grown to when an
+    // earlier frame overflowed; drover keeps the first frame's size.
     s.image.emplace(s.image->width(), s.image->height(), canvas::indexed_p, 0);
     s.first_colors = palette{};
   }

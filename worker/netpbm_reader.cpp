@@ -23,8 +23,11 @@ actors::error bad(const std::string& what) {
   return actors::fail(actors::errc::invalid_input, "Netpbm " + what);
 }
 
-/// The value of a decimal token; Python's int() would also take a sign and
-/// digit separators, which no Netpbm writer puts there.
+/// The value of a decimal token.
+/// TODO(#3): Python's int() also takes a sign and digit separators, and
+/// Pillow checks the length of a plain token cut by the end of its 1 MiB
+/// read block; drover refuses the former and reads the whole file as one
+/// block. No Netpbm writer makes either.
 actors::result<std::uint64_t> number(const std::string& token) {
   if (token.size() > max_token) {
     return bad("token too long: " + token.substr(0, max_token + 1));

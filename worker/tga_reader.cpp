@@ -79,6 +79,7 @@ actors::result<colour_map> read_map(const std::string& b, tga_pixels pixels) {
     return bad("colour map is cut short");
   }
   // 8-bit pixels index the first 256 entries only.
+  // TODO(#3): a map of more than 256 entries was not checked against Pillow.
   map.rgb.assign(std::min<std::size_t>(start, 256) * 3, 0);
   for (std::size_t i = 0; i < length && map.rgb.size() < 256 * 3; ++i) {
     auto in = reinterpret_cast<const unsigned char*>(b.data()) + at + i * entry;
