@@ -182,7 +182,7 @@ still.save("orient6.tif", tiffinfo={0x0112: 6})
 written += ["rgb.tif", "rgb_lzw.tif", "rgba_deflate.tif", "grey_packbits.tif",
             "grey_alpha.tif", "palette.tif", "bilevel.tif", "pages.tif", "orient6.tif"]
 
-# ---- Netpbm, BMP RLE and 16-bit TGA variants (issue #3) -------------------
+# ---- Netpbm, BMP, TGA and GIF variants (issue #3) ----------------------------
 # Pillow writes only binary Netpbm of maxval 255 or 65535, so the plain and
 # odd-maxval files are written here by hand, with comments where Pillow
 # allows them (one inside a header token joins its two halves).
