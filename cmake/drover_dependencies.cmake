@@ -20,8 +20,6 @@ pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp>=1.2 libwebpmux libwebpd
 pkg_check_modules(EXIF REQUIRED IMPORTED_TARGET libexif>=0.6)
 # giflib decodes the GIF frames that LoadImage composites (no CMake config).
 pkg_check_modules(GIF REQUIRED IMPORTED_TARGET libgif>=5.1)
-# stb_image (Debian's libstb, compiled) decodes BMP, TGA and binary PGM/PPM.
-pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 # libtiff reads TIFF pages (its pkg-config file, as for the others above).
 pkg_check_modules(TIFF REQUIRED IMPORTED_TARGET libtiff-4>=4.4)
 if(DROVER_BUILD_TESTS)

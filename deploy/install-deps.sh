@@ -13,7 +13,7 @@ packages=(
   libcli11-dev
   libspdlog-dev
   libsqlite3-dev
-  libpng-dev libjpeg62-turbo-dev libwebp-dev libexif-dev libgif-dev libstb-dev libtiff-dev
+  libpng-dev libjpeg62-turbo-dev libwebp-dev libexif-dev libgif-dev libtiff-dev
   doctest-dev
   iproute2 procps
 )

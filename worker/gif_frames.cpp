@@ -356,18 +356,30 @@ actors::result<void> read_frame(GifFileType* gif, sequence& s, const control& c,
     if (s.image->mode() == canvas::indexed_p) {
       s.image->to_color(s.first_colors, s.first_transparent);
       s.first_transparent.reset();
-    } else if (s.image->indexed() && colors) {
-      // TODO(#3): a grey GIF whose later frame brings its own colour table.
+    }
+    if (!s.image->indexed() && !colors && c.transparent) {
+      // Pillow 9.4 decodes such a frame in "L" mode, then fails to give it
+      // an alpha through a palette.
       return actors::fail(actors::errc::invalid_input,
-                          "GIF frame with a colour table after grey frames is not "
-                          "supported");
+                          "GIF grey frame with a transparent index after colour frames "
+                          "cannot be read (image has no palette)");
     }
   }
+  // After grey frames, Pillow reads a frame with its own colour table onto a
+  // new blank "P" image, whose palette is the grey ramp: the frame's table
+  // goes unused. The disposal it plans still saves the grey canvas.
+  bool blank_palette_canvas = !first && s.image->mode() == canvas::indexed_l && colors;
   // Pillow grows its size for a later frame that overflows, yet paints onto
   // the canvas it has, so that ComfyUI sees the frame cut to the first's size.
   extent inside{std::min(box.x0, s.image->width()), std::min(box.y0, s.image->height()),
                 std::min(box.x1, s.image->width()), std::min(box.y1, s.image->height())};
   s.dispose = plan_disposal(s, inside, c, colors);
+  if (blank_palette_canvas) {
+    // TODO(#3): Pillow makes this canvas the size it has grown to when an
+    // earlier frame overflowed; drover keeps the first frame's size.
+    s.image.emplace(s.image->width(), s.image->height(), canvas::indexed_p, 0);
+    s.first_colors = palette{};
+  }
   DROVER_TRY(indexes, read_indexes(gif));
   if (first) {
     // The first frame is written whole, transparent index included.

@@ -26,8 +26,13 @@ bool looks_like_gif(const std::string& bytes);
 ///   transparency, after the previous frame's disposal (none, background,
 ///   previous) as Pillow performs it, including its quirks: a disposal that a
 ///   frame leaves unspecified repeats the last one given, and background
-///   disposal uses the transparent index when there is one.
+///   disposal uses the transparent index when there is one;
+/// - a frame with its own colour table after grey frames is painted, as in
+///   Pillow, onto a blank "P" canvas whose palette is the grey ramp (its
+///   table unused), RGBA when the first frame named a transparent index.
 /// A later frame that overflows the canvas is cut to it, as Pillow paints it.
+/// A grey frame (no colour table of its own, or the grey ramp) with a
+/// transparent index after colour frames fails, as Pillow 9.4 fails on it.
 /// Fails with errc::invalid_input for bytes that are not a complete GIF, one
 /// with no frames, or one whose kept frames would hold more than `max_pixels`
 /// pixels together; never crashes on hostile input.

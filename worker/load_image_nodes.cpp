@@ -1,18 +1,21 @@
 #include "worker/load_image_nodes.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <limits>
 #include <optional>
 #include <vector>
 
+#include "worker/bmp_reader.hpp"
 #include "worker/exif_transpose.hpp"
 #include "worker/gif_frames.hpp"
 #include "worker/jpeg_codec.hpp"
+#include "worker/netpbm_reader.hpp"
 #include "worker/node_call.hpp"
 #include "worker/png_codec.hpp"
 #include "worker/png_frames.hpp"
-#include "worker/stb_formats.hpp"
+#include "worker/tga_reader.hpp"
 #include "worker/tiff_frames.hpp"
 #include "worker/truncated_png.hpp"
 #include "worker/webp_codec.hpp"
@@ -121,10 +124,10 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(decode_stb_picture(bytes, stb_format::bmp));
+    return single(decode_bmp(bytes));
   }
   if (looks_like_pnm(bytes)) {
-    return single(decode_stb_picture(bytes, stb_format::pnm));
+    return single(decode_netpbm(bytes));
   }
   return std::nullopt;
 }
@@ -132,10 +135,9 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// The frames of the uploaded picture named by the `image` input, at most
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
-/// APNG, WebP, GIF or TIFF, a BMP's, TGA's or binary PGM/PPM's picture.
+/// APNG, WebP, GIF or TIFF, a BMP's, TGA's or Netpbm's picture.
 /// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
-/// 12-bit grey, old-style JPEG, Lab); the BMP, TGA and Netpbm
-/// variants that stb_formats.hpp refuses; ComfyUI's retry with
+/// 12-bit grey, old-style JPEG, Lab); ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
 /// an interlaced PNG, TIFF tiles and planes and the formats besides PNG,
 /// JPEG and TIFF.
@@ -145,7 +147,7 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
-    decoded = single(decode_stb_picture(bytes, stb_format::tga));
+    decoded = single(decode_tga(bytes));
   }
   if (decoded) {
     if (!*decoded) {
@@ -165,7 +167,7 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
     return actors::fail(actors::errc::invalid_input,
                         "cannot identify image file '" + name +
                             "' (drover reads PNG, JPEG, WebP, GIF, TIFF, BMP, TGA and "
-                            "PGM/PPM): " +
+                            "PBM/PGM/PPM): " +
                             png.error().message);
   }
   auto frames = std::move(png.value().frames);
@@ -219,7 +221,16 @@ node_outcome load_image(node_call& call) {
   DROVER_TRY(image, tensor::allocate({n, h, w, 3}));
 
   // Without alpha ComfyUI's mask is a 64×64 zero mask, whatever the image size.
-  bool alpha = has_alpha(frames[0]);
+  // It takes each frame's mask from the frame itself, and torch.cat fails to
+  // stack masks of both kinds unless the picture is 64×64 too.
+  auto alphas = std::count_if(frames.begin(), frames.end(), has_alpha);
+  bool alpha = alphas > 0;
+  if (alpha && alphas < n && (h != 64 || w != 64)) {
+    return node_failure{"RuntimeError",
+                        "Sizes of tensors must match except in dimension 0: frames with "
+                        "and without alpha give masks of " +
+                            std::to_string(h) + "x" + std::to_string(w) + " and 64x64"};
+  }
   DROVER_TRY(mask, alpha ? tensor::allocate({n, h, w}) : tensor::allocate({n, 64, 64}));
   std::fill(mask->data(), mask->data() + mask->size(), 0.0f);
   std::uint8_t rgba[4];
@@ -232,7 +243,7 @@ node_outcome load_image(node_call& call) {
       for (int c = 0; c < 3; ++c) {
         rgb_out[i * 3 + c] = unit(rgba[c]);
       }
-      if (alpha) {
+      if (has_alpha(frames[f])) {
         mask_out[i] = 1.0f - unit(rgba[3]);
       }
     }

@@ -35,6 +35,48 @@ TEST_CASE("a GIF's frames are all kept, or as many as asked for") {
   CHECK(first.value()[0].data == all.value()[0].data);
 }
 
+/// `gif` with the graphic control block of frame `frame` (0 first) naming
+/// its transparent index.
+std::string with_transparency(std::string gif, int frame) {
+  auto at = gif.find("\x21\xf9\x04");
+  for (; frame > 0 && at != std::string::npos; --frame) {
+    at = gif.find("\x21\xf9\x04", at + 1);
+  }
+  REQUIRE(at != std::string::npos);
+  gif[at + 3] = static_cast<char>(gif[at + 3] | 1);
+  return gif;
+}
+
+TEST_CASE("a grey GIF's frame with its own colour table gets a blank grey canvas") {
+  // Pillow paints it onto a new "P" image through the grey ramp: index 5 of
+  // the frame reads as grey 5, and the canvas around it is index 0.
+  auto frames = decode_gif_frames(recorded_gif("grey_local_table.gif"));
+  REQUIRE(frames.has_value());
+  REQUIRE(frames.value().size() == 4);
+  const auto& second = frames.value()[1];
+  REQUIRE(second.channels == 3);
+  CHECK(second.data[0] == 0);
+  CHECK(second.data[(3 * 7 + 4) * 3] == 5);
+  CHECK(frames.value()[2].channels == 3);
+
+  // With the first frame's transparent index, that frame and the next are RGBA.
+  auto clear =
+      decode_gif_frames(with_transparency(recorded_gif("grey_local_table.gif"), 0));
+  REQUIRE(clear.has_value());
+  CHECK(clear.value()[0].channels == 1);
+  CHECK(clear.value()[1].channels == 4);
+  CHECK(clear.value()[2].channels == 4);
+}
+
+TEST_CASE("a grey GIF frame with a transparent index after colour frames fails") {
+  // Pillow 9.4 decodes it in "L" mode and fails: "image has no palette".
+  auto gif = with_transparency(recorded_gif("grey_local_table.gif"), 2);
+  auto frames = decode_gif_frames(gif);
+  REQUIRE_FALSE(frames.has_value());
+  CHECK(frames.error().message.find("no palette") != std::string::npos);
+  CHECK(decode_gif_frames(gif, 2).has_value());
+}
+
 TEST_CASE("a GIF larger than the pixel limit is refused") {
   auto gif = recorded_gif("anim.gif");  // five 7x18 frames
   CHECK(decode_gif_frames(gif, 5, 5 * 7 * 18).has_value());

@@ -3,8 +3,10 @@
 // records, a file sink in memory, and the recorded ComfyUI sessions.
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -69,6 +71,32 @@ class memory_files final : public file_sink {
  private:
   std::map<std::string, std::uint64_t> counters_;
 };
+
+/// The bytes of a picture of tests/data/load_image, which record.py wrote with
+/// Pillow; empty when there is no such file, which no decoder reads.
+inline std::string load_image_data(const std::string& name) {
+  std::ifstream in{std::string{DROVER_TEST_DATA_DIR} + "/load_image/" + name,
+                   std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// 300 damaged copies of `bytes`, the same for the same `seed`: each cut to a
+/// random length past its first `keep` bytes, then with four bytes after the
+/// first two set at random. A decoder must give each an error or a whole
+/// picture.
+inline std::vector<std::string> damaged_copies(const std::string& bytes, std::size_t keep,
+                                               unsigned seed) {
+  std::mt19937 random{seed};
+  std::vector<std::string> out;
+  for (int round = 0; round < 300; ++round) {
+    auto damaged = bytes.substr(0, keep + random() % (bytes.size() - keep));
+    for (int flips = 0; flips < 4; ++flips) {
+      damaged[2 + random() % (damaged.size() - 2)] = static_cast<char>(random());
+    }
+    out.push_back(std::move(damaged));
+  }
+  return out;
+}
 
 /// The lines of a recorded session in tests/data/comfyui-v0.8.0.
 inline std::vector<json> load_trace(const std::string& name) {

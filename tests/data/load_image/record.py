@@ -161,7 +161,7 @@ open("spliced_grey.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
 written += ["anim.gif", "anim_rgb.gif", "anim_grey.gif", "still_grey.gif",
             "interlaced.gif", "overflow.gif", "spliced_grey.gif"]
 
-# BMP, TGA and binary PGM/PPM, the variants that drover reads with stb_image.
+# BMP, TGA and binary PGM/PPM, as Pillow writes them.
 # Pillow reads its own 32-bit BMP (no bit fields) as RGB, without a mask.
 still = pattern(7, 5, 1)
 still.convert("RGB").save("rgb24.bmp")
@@ -559,6 +559,236 @@ for name, transparency, ops in (
     set_apng_ops(name, ops)
     written.append(name)
 # ---- end of the palette APNGs
+
+# ---- Netpbm, BMP, TGA and GIF variants (issue #3) ----------------------------
+# Pillow writes only binary Netpbm of maxval 255 or 65535, so the plain and
+# odd-maxval files are written here by hand, with comments where Pillow
+# allows them (one inside a header token joins its two halves).
+def netpbm(name, magic, w, h, maxval, samples, plain):
+    head = f"{magic}\n# drover\n{w} {h}\n" + ("" if maxval is None else f"{maxval}\n")
+    if plain:
+        lines, line = [], []
+        for k, v in enumerate(samples):
+            line.append(str(v))
+            if len(line) == 9:
+                lines.append(" ".join(line) + (" # row\n" if k % 2 else "\n"))
+                line = []
+        body = "".join(lines) + " ".join(line) + "\n"
+        open(name, "wb").write(head.encode() + body.encode())
+    else:
+        width = 2 if maxval > 255 else 1
+        body = b"".join(v.to_bytes(width, "big") for v in samples)
+        open(name, "wb").write(head.encode() + body)
+
+
+def ramp(n, top, step):
+    return [(k * step) % (top + 1) for k in range(n)]
+
+
+netpbm("plain_bits.pbm", "P1", 9, 5, None, ramp(45, 1, 1)[:44] + [1], True)
+netpbm("plain_grey.pgm", "P2", 11, 10, 100, ramp(110, 100, 7), True)
+netpbm("plain_grey16.pgm", "P2", 9, 7, 4000, ramp(63, 4000, 619), True)
+netpbm("plain_rgb.ppm", "P3", 7, 6, 1000, ramp(126, 1000, 131), True)
+netpbm("grey100.pgm", "P5", 16, 7, 100, ramp(112, 120, 1), False)  # some > maxval
+netpbm("grey1000.pgm", "P5", 13, 11, 1000, ramp(143, 1100, 77), False)
+netpbm("grey65535.pgm", "P5", 16, 16, 65535, ramp(256, 65535, 257 * 13 + 1), False)
+netpbm("rgb7.ppm", "P6", 5, 4, 7, ramp(60, 9, 1), False)
+netpbm("rgb65535.ppm", "P6", 9, 5, 65535, ramp(135, 65535, 4099), False)
+pattern(13, 6, 3).convert("1").save("binary_bits.pbm")
+with open("header_comment.pgm", "wb") as f:  # "1#..\n1" is the width 11
+    f.write(b"P2 1# split\n1 3\n# maxval\n255\n" + " ".join(str(v) for v in
+            ramp(33, 255, 29)).encode() + b"\n")
+written += ["plain_bits.pbm", "plain_grey.pgm", "plain_grey16.pgm", "plain_rgb.ppm",
+            "grey100.pgm", "grey1000.pgm", "grey65535.pgm", "rgb7.ppm",
+            "rgb65535.ppm", "binary_bits.pbm", "header_comment.pgm"]
+# BMP RLE8 and RLE4, which Pillow cannot write: runs cut at the row's end,
+# end-of-line and delta escapes, absolute runs with their pad byte, indexes
+# past the palette, an RLE4 absolute run of odd length (Pillow reads one
+# byte less than it holds), a top-down picture, a grey palette, a V5 header.
+# Pillow 9.4 reads a delta escape's offsets from the two bytes after them.
+def rle_bmp(name, w, h, bits, compression, palette, runs, header=40):
+    import struct
+    pal = b"".join(bytes([b, g, r, 0]) for r, g, b in palette)
+    offset = 14 + header + len(pal)
+    data = bytearray()
+    for run in runs:
+        data += bytes(run)
+        if run[0] == 0 and run[1] > 2 and (offset + len(data)) % 2:
+            data += b"\0"  # an absolute run ends on an even offset
+    info = struct.pack("<IiiHHIIiiII", header, w, h, 1, bits, compression, len(data),
+                       2835, 2835, len(palette), 0) + bytes(header - 40)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                pal + data)
+
+
+colours = [tuple((k * 53 + c * 97) % 256 for c in range(3)) for k in range(23)]
+rle8 = [(5, 3), (4, 7), (6, 22), (0, 0),  # the last run is cut at the row's end
+        (0, 5, 1, 2, 3, 4, 5), (3, 24), (0, 0),  # index 24 is past the palette
+        (0, 2, 4, 1), (0, 3, 9, 10, 11), (2, 12), (0, 0),
+        (13, 15), (0, 0), (255, 1), (0, 0), (0, 4, 16, 17, 18, 19), (9, 20), (0, 1)]
+rle_bmp("rle8.bmp", 13, 7, 8, 1, colours, rle8)
+rle_bmp("rle8_top_down.bmp", 13, -7, 8, 1, colours, rle8)
+rle_bmp("rle8_grey.bmp", 13, 7, 8, 1, [(k, k, k) for k in range(256)], rle8, 124)
+rle4 = [(7, 0x12), (6, 0x34), (0, 0), (0, 6, 0x56, 0x78, 0x9A), (5, 0xBC),
+        (0, 5, 0xDE, 0xF0, 0, 0),  # Pillow reads 4 indexes, then 0 0: end of line
+        (0, 2, 0, 0, 3, 1),  # Pillow skips a delta's two bytes and reads two more
+        (8, 0x55), (0, 0), (11, 0x0F), (0, 1)]
+rle_bmp("rle4.bmp", 11, 6, 4, 2, colours[:16], rle4)
+written += ["rle8.bmp", "rle8_top_down.bmp", "rle8_grey.bmp", "rle4.bmp"]
+
+
+# Uncompressed BMPs where other readers part from Pillow, or that Pillow
+# writes no other way: 1 and 4-bit palettes, indexes past a short palette,
+# an OS/2 header, a black and white palette on 8-bit pixels (which Pillow
+# reads one bit a pixel), 15 and 16-bit pixels, a top-down picture.
+def raw_bmp(name, w, h, bits, rows, palette=(), compression=0, masks=b"", os2=False):
+    import struct
+    stride = (w * bits + 31) // 32 * 4
+    data = b"".join(bytes(r) + bytes(stride - len(r)) for r in rows)
+    if os2:
+        info = struct.pack("<IHHHH", 12, w, h, 1, bits)
+        pal = b"".join(bytes([b, g, r]) for r, g, b in palette)
+    else:
+        info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, bits, compression, len(data),
+                           2835, 2835, len(palette), 0)
+        pal = b"".join(bytes([b, g, r, 0]) for r, g, b in palette)
+    offset = 14 + len(info) + len(masks) + len(pal)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                masks + pal + data)
+
+
+raw_bmp("bits1.bmp", 19, 3, 1, [ramp(3, 255, 77 + y) for y in range(3)],
+        [(200, 10, 10), (10, 10, 200)])
+raw_bmp("bits4_short.bmp", 9, 4, 4, [ramp(5, 255, 29 + y) for y in range(4)],
+        colours[:5])
+raw_bmp("os2_palette.bmp", 6, 3, 8, [ramp(6, 30, 7 + y) for y in range(3)], colours,
+        os2=True)
+raw_bmp("black_white8.bmp", 11, 3, 8, [ramp(11, 255, 91 + y) for y in range(3)],
+        [(0, 0, 0), (255, 255, 255)])
+raw_bmp("rgb555.bmp", 5, 3, 16, [ramp(10, 255, 23 + y) for y in range(3)])
+raw_bmp("bits565.bmp", 5, 3, 16, [ramp(10, 255, 41 + y) for y in range(3)],
+        compression=3, masks=bytes.fromhex("00f80000e00700001f000000"))
+raw_bmp("top_down24.bmp", 3, -4, 24, [ramp(9, 255, 17 + y) for y in range(4)])
+written += ["bits1.bmp", "bits4_short.bmp", "os2_palette.bmp", "black_white8.bmp",
+            "rgb555.bmp", "bits565.bmp", "top_down24.bmp"]
+
+
+# 32-bit bit fields in a V4 header: the alpha layouts that Pillow reads as
+# RGBA, all-zero masks among them, and one without alpha.
+def fields_bmp(name, w, h, masks):
+    import struct
+    data = bytes(ramp(w * h * 4, 255, 53))
+    info = struct.pack("<IiiHHIIiiII", 108, w, h, 1, 32, 3, len(data), 2835, 2835, 0, 0)
+    info += struct.pack("<IIII", *masks) + bytes(108 - 56)
+    offset = 14 + len(info)
+    with open(name, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info +
+                data)
+
+
+fields_bmp("fields_bgra.bmp", 5, 3, (0xFF0000, 0xFF00, 0xFF, 0xFF000000))
+fields_bmp("fields_abgr.bmp", 4, 3, (0xFF000000, 0xFF0000, 0xFF00, 0xFF))
+fields_bmp("fields_rgba.bmp", 3, 4, (0xFF, 0xFF00, 0xFF0000, 0xFF000000))
+fields_bmp("fields_zero.bmp", 3, 2, (0, 0, 0, 0))
+fields_bmp("fields_xbgr.bmp", 2, 3, (0xFF000000, 0xFF0000, 0xFF00, 0))
+written += ["fields_bgra.bmp", "fields_abgr.bmp", "fields_rgba.bmp", "fields_zero.bmp",
+            "fields_xbgr.bmp"]
+# 16-bit TGA, which Pillow writes only as grey and alpha: true-colour ones
+# by hand, with attribute bits set, raw packets that run on into the next
+# rows and repeat packets, bottom-up, top-down and right to left.
+def tga(name, w, h, image_type, depth, descriptor, data, image_id=b""):
+    head = bytes([len(image_id), 0, image_type]) + bytes(9) + w.to_bytes(2, "little")
+    head += h.to_bytes(2, "little") + bytes([depth, descriptor])
+    open(name, "wb").write(head + image_id + bytes(data))
+
+
+def rgb555(k):
+    return ((k * 2731 + 977) % 65536).to_bytes(2, "little")  # every bit in use
+
+
+tga("rgb16.tga", 9, 5, 2, 16, 0x00, b"".join(rgb555(k) for k in range(45)), b"id!")
+packets = bytearray()
+for k, (count, repeat) in enumerate([(13, 0), (3, 1), (15, 0), (2, 1), (11, 0), (1, 0)]):
+    if repeat:  # within a row, as Pillow requires
+        packets += bytes([0x80 | count - 1]) + rgb555(k + 99)
+    else:  # raw packets run on into the next row, the last past the picture
+        packets += bytes([count - 1]) + b"".join(rgb555(k * 20 + j) for j in range(count))
+tga("rgb16_rle.tga", 11, 4, 10, 16, 0x30, packets)
+tga("rgb16_flipped.tga", 6, 3, 2, 16, 0x10, b"".join(rgb555(k * 3) for k in range(18)))
+still.convert("LA").save("grey_alpha16.tga")
+still.convert("LA").save("grey_alpha16_rle.tga", compression="tga_rle", orientation=1)
+# A colour map beside grey and alpha pixels, which Pillow applies to them as
+# palette indexes: grey 0 and 1 take the map's two entries.
+grey_map = bytearray(open("grey_alpha16.tga", "rb").read())
+grey_map[1], grey_map[5], grey_map[7] = 1, 2, 24
+grey_map[18:22] = bytes([0, 200, 1, 90])
+open("grey_alpha16_map.tga", "wb").write(grey_map[:18] + bytes([10, 20, 30, 40, 50, 60]) +
+                                         grey_map[18:])
+written += ["rgb16.tga", "rgb16_rle.tga", "rgb16_flipped.tga", "grey_alpha16.tga",
+            "grey_alpha16_rle.tga", "grey_alpha16_map.tga"]
+
+
+# Other TGA variants where Pillow's reading is its own: right-to-left rows,
+# 1-bit grey, a palette of 16-bit entries after a first index, indexes past
+# the map, a palette picture without a map, a grey picture with a map, and
+# 32-bit raw packets that run on into the next rows.
+def tga_with_map(name, w, h, image_type, depth, descriptor, data, first, entries,
+                 entry_bits):
+    head = bytes([0, 1, image_type]) + first.to_bytes(2, "little")
+    head += (len(entries) * 8 // entry_bits).to_bytes(2, "little") + bytes([entry_bits])
+    head += bytes(4) + w.to_bytes(2, "little") + h.to_bytes(2, "little")
+    open(name, "wb").write(head + bytes([depth, descriptor]) + bytes(entries) +
+                           bytes(data))
+
+
+tga("rgb24_right_to_left.tga", 5, 3, 2, 24, 0x10, ramp(45, 255, 37))
+tga("grey_top_right.tga", 6, 4, 3, 8, 0x30, ramp(24, 255, 41))
+tga("bilevel.tga", 13, 3, 3, 1, 0x20, ramp(6, 255, 109))
+palette16 = b"".join(rgb555(k * 5) for k in range(12))
+tga_with_map("palette16.tga", 7, 4, 1, 8, 0x00, ramp(28, 20, 3), 3, palette16, 16)
+tga_with_map("grey_map.tga", 6, 3, 3, 8, 0x20, ramp(18, 7, 1), 0,
+             bytes(range(40, 64)), 24)
+tga("palette_no_map.tga", 5, 2, 1, 8, 0x20, ramp(10, 255, 29))
+runs = bytes([0x06]) + bytes(ramp(28, 255, 11)) + bytes([0x80, 1, 2, 3, 4])
+runs += bytes([0x04]) + bytes(ramp(20, 255, 13))  # one pixel past the picture
+tga("rgba32_runs.tga", 4, 3, 10, 32, 0x08, runs)
+written += ["rgb24_right_to_left.tga", "grey_top_right.tga", "bilevel.tga",
+            "palette16.tga", "grey_map.tga", "palette_no_map.tga", "rgba32_runs.tga"]
+# A grey GIF whose second frame brings its own colour table, which Pillow
+# paints onto a blank canvas through the grey ramp; the frames after it turn
+# RGB. Cut out of stills that Pillow writes, as grey_gif_frame does.
+def local_table_frame(img, left, top, **options):
+    out = io.BytesIO()
+    img.save(out, "GIF", optimize=False, **options)
+    data = out.getvalue()
+    bits = data[10] & 7
+    table = data[13:13 + (3 << bits + 1)]
+    frame = bytearray(data[13 + len(table):-1])
+    block = b""
+    if frame[:2] == b"\x21\xf9":
+        block, frame = bytes(frame[:8]), frame[8:]
+    frame[1:5] = bytes([left, 0, top, 0])
+    frame[9] = 0x80 | bits  # the global table moves into the frame
+    return block + bytes(frame[:10]) + table + bytes(frame[10:])
+
+
+head, f0 = grey_gif_frame(pattern(7, 9, 1, "L"), 0, 0, disposal=1)
+f1 = local_table_frame(pattern(3, 4, 2, "RGB").quantize(6), 2, 3, transparency=2,
+                       disposal=3)
+_, f2 = grey_gif_frame(pattern(4, 4, 3, "L"), 1, 1, disposal=2)
+f3 = local_table_frame(pattern(5, 5, 4, "RGB").quantize(9), 1, 2, transparency=1)
+open("grey_local_table.gif", "wb").write(head + f0 + f1 + f2 + f3 + b";")
+# At 64x64, ComfyUI can stack the grey frame's empty mask with the masks of
+# the frames after, which turn RGBA through the first frame's transparency.
+head, f0 = grey_gif_frame(pattern(64, 64, 1, "L"), 0, 0, transparency=0)
+f1 = local_table_frame(pattern(9, 7, 2, "RGB").quantize(6), 5, 50, transparency=3,
+                       disposal=2)
+_, f2 = grey_gif_frame(pattern(6, 5, 3, "L"), 20, 3)
+open("grey_local_table64.gif", "wb").write(head + f0 + f1 + f2 + b";")
+written += ["grey_local_table.gif", "grey_local_table64.gif"]
+# ---- end of the issue #3 variants ------------------------------------------
 
 manifest = {}
 for name in written:

@@ -1,0 +1,91 @@
+#include "worker/bmp_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include "worker_test_support.hpp"
+
+namespace drover::worker {
+namespace {
+
+using testing::load_image_data;
+
+/// The message of the error that decoding `bytes` gives, or "" for a picture.
+std::string refusal(const std::string& bytes, std::uint64_t max_pixels = 1 << 28) {
+  auto decoded = decode_bmp(bytes, max_pixels);
+  return decoded ? std::string{} : decoded.error().message;
+}
+
+void set_le(std::string& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i, v >>= 8) {
+    b[at + i] = static_cast<char>(v & 0xFF);
+  }
+}
+
+TEST_CASE("BMP bytes are told apart by their BM signature") {
+  CHECK(looks_like_bmp(load_image_data("rgb24.bmp")));
+  CHECK(looks_like_bmp(load_image_data("rle8.bmp")));
+  CHECK_FALSE(looks_like_bmp(load_image_data("rgb.tga")));
+  CHECK_FALSE(looks_like_bmp("B"));
+}
+
+TEST_CASE("malformed BMPs are refused with a clear error") {
+  auto rle8 = load_image_data("rle8.bmp");
+  CHECK(refusal(rle8.substr(0, 40)).find("header") != std::string::npos);
+  CHECK(refusal(rle8.substr(0, 100)).find("runs end") != std::string::npos);
+  auto raw = load_image_data("palette8.bmp");
+  CHECK(refusal(raw.substr(0, raw.size() - 1)).find("cut short") != std::string::npos);
+  auto rle4 = load_image_data("rle4.bmp");
+  CHECK(refusal(rle4.substr(0, rle4.size() - 4)).find("runs end") != std::string::npos);
+
+  auto wide = rle8;
+  set_le(wide, 18, 0x7FFFFFFF);
+  CHECK(refusal(wide).find("larger") != std::string::npos);
+  CHECK(refusal(rle8, 13 * 7 - 1).find("larger") != std::string::npos);
+  auto deep = rle8;
+  deep[28] = 24;
+  CHECK(refusal(deep).find("RLE of 24-bit") != std::string::npos);
+  deep[28] = 7;
+  CHECK(refusal(deep).find("bit depth 7") != std::string::npos);
+
+  // Compressions and bit fields layouts that Pillow has no rawmode for.
+  auto bmp = load_image_data("rgb24.bmp");
+  bmp[30] = 6;  // BI_ALPHABITFIELDS
+  CHECK(refusal(bmp).find("compression 6") != std::string::npos);
+  bmp[30] = 3;  // bit fields: a 40-byte header's masks follow it
+  bmp.replace(54, 12, std::string{"\xff\0\0\0\0\xff\0\0\0\0\xff\0", 12});
+  CHECK(refusal(bmp).find("bit fields") != std::string::npos);
+  CHECK(refusal(load_image_data("rgb24.bmp"), 7 * 5 - 1).find("larger") !=
+        std::string::npos);
+  auto bw = load_image_data("black_white8.bmp");
+  bw[30] = 1;
+  CHECK(refusal(bw).find("black and white") != std::string::npos);
+
+  // An end of bitmap before the last row, which Pillow also refuses.
+  auto early = rle8;
+  early[146] = 0, early[147] = 1;
+  CHECK(refusal(early).find("runs end") != std::string::npos);
+
+  // A delta far past the end fills no more than the picture.
+  auto far = rle8;
+  far.replace(146, 6, std::string{"\0\x02\0\0\xff\xff", 6});
+  auto filled = decode_bmp(far);
+  REQUIRE(filled);
+  CHECK(filled.value().data.size() == 13 * 7 * 3);
+}
+
+TEST_CASE("hostile BMP bytes give an error or a whole picture") {
+  for (const char* name : {"rle8.bmp", "rle4.bmp", "palette8.bmp", "rgba32.bmp",
+                           "bits565.bmp", "os2_palette.bmp"}) {
+    auto bytes = load_image_data(name);
+    for (const auto& damaged : testing::damaged_copies(bytes, 18, 11)) {
+      auto decoded = decode_bmp(damaged, 1 << 20);
+      if (decoded) {
+        const auto& p = decoded.value();
+        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover::worker
