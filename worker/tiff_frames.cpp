@@ -86,6 +86,7 @@ tiff_layout read_layout(TIFF* tif) {
   TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &l.planar);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &l.format);
   TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &l.compression);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &l.fill_order);
   std::uint16_t extra_count = 0;
   const std::uint16_t* extra = nullptr;
   TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
@@ -116,7 +117,8 @@ actors::result<blocks> block_layout(TIFF* tif, const source& s, const tiff_layou
     TIFFGetField(tif, TIFFTAG_TILELENGTH, &b.height);
   }
   b.planes = l.planar == PLANARCONFIG_SEPARATE ? l.samples : 1;
-  b.row_bytes = std::size_t{b.width} * (l.samples / b.planes) * m.sample_bytes();
+  auto row_bits = std::uint64_t{b.width} * (l.samples / b.planes) * m.sample_bits();
+  b.row_bytes = static_cast<std::size_t>((row_bits + 7) / 8);
   std::uint64_t size = std::uint64_t{b.row_bytes} * b.height;
   // A block as large as libtiff says, and not much larger than the page.
   auto libtiff_size = b.tiled ? TIFFTileSize64(tif) : TIFFStripSize64(tif);
@@ -290,8 +292,8 @@ actors::result<pixels8> read_ycbcr_as_rgbx(TIFF* tif, const source& s,
 }
 
 /// A YCbCr page as Pillow reads it: JPEG through libjpeg's own conversion
-/// to RGB, uncompressed samples as RGBX, other compressions through
-/// libtiff's RGBA reader.
+/// to RGB, uncompressed samples as RGBX, other compressions (old-style JPEG
+/// among them) through libtiff's RGBA reader.
 actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout& l) {
   if (l.compression == COMPRESSION_JPEG && l.planar == PLANARCONFIG_CONTIG) {
     TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
@@ -309,10 +311,10 @@ actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout
 
 /// Reads the current page, or says why drover does not.
 actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout& l) {
-  if (l.compression == COMPRESSION_OJPEG) {
-    // TODO(#3): old-style JPEG, which Pillow reads through libtiff's RGBA
-    // reader as YCbCr, was not checked against Pillow.
-    return unsupported("TIFF of old-style JPEG compression");
+  if (l.compression == COMPRESSION_OJPEG && l.photometric != PHOTOMETRIC_YCBCR) {
+    // TODO(#3): old-style JPEG of other than YCbCr samples, which Pillow
+    // reads strip by strip from libtiff, was not checked against Pillow.
+    return unsupported("TIFF of old-style JPEG compression and no YCbCr");
   }
   bool grey = l.photometric == PHOTOMETRIC_MINISBLACK,
        white = l.photometric == PHOTOMETRIC_MINISWHITE;
@@ -324,7 +326,12 @@ actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout&
   if (l.photometric == PHOTOMETRIC_YCBCR) {
     return read_ycbcr(tif, s, l);
   }
-  // TODO(#3): 2-, 4- and 12-bit grey and Lab, not checked against Pillow.
+  if (l.photometric == PHOTOMETRIC_CIELAB) {
+    // TODO(#3): Pillow reads 8-bit Lab, and convert("RGB") turns it through
+    // LittleCMS's Lab to sRGB transform (ComfyUI then takes its "A" band
+    // for the mask); read it once drover can match that transform.
+    return unsupported("CIE Lab TIFF");
+  }
   DROVER_TRY(mode, pillow_sample_mode(l));
   return read_samples(tif, s, l, mode);
 }

@@ -37,8 +37,8 @@ struct tiff_page {
 /// and LoadImageMask scale them. Fails with errc::invalid_input for other
 /// damaged bytes, pages over `max_pixels` pixels together, the layouts
 /// Pillow has no mode for or fails to read (uncompressed separate planes
-/// other than 8-bit RGB, RGBA and CMYK), and those not checked against
-/// Pillow: 2-, 4- and 12-bit grey, old-style JPEG and Lab.
+/// other than 8-bit RGB, RGBA and CMYK), and those drover does not match
+/// yet: old-style JPEG, CIE Lab and packed grey in reversed fill order.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

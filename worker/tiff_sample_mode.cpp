@@ -49,7 +49,22 @@ bool extra_alpha(const tiff_layout& l, int colour_samples, mode::alpha_kind& alp
   return true;
 }
 
-/// The grey modes: "L", "LA", "I;16" and "F".
+/// The packed grey modes: "L;2" and "L;4", inverted for white-is-zero,
+/// and "I;12", which Pillow has only for little-endian black-is-zero.
+bool packed_grey_mode(const tiff_layout& l, mode& m) {
+  if (l.format != 1 || !l.extra.empty()) {
+    return false;
+  }
+  if (l.bits == 12) {
+    m.sample = mode::sample_kind::u12;
+    return l.photometric == minisblack && !l.big_endian;
+  }
+  m.sample = l.bits == 2 ? mode::sample_kind::u2 : mode::sample_kind::u4;
+  m.inverted = l.photometric != minisblack;
+  return true;
+}
+
+/// The grey modes: "L", "LA", "I;16", "F" and the packed ones.
 bool grey_mode(const tiff_layout& l, mode& m) {
   m.colour = mode::colour_space::grey;
   if (l.bits == 8 && l.format == 1 && l.photometric == minisblack) {
@@ -62,6 +77,9 @@ bool grey_mode(const tiff_layout& l, mode& m) {
   }
   if (l.samples != 1) {
     return false;
+  }
+  if (l.bits == 2 || l.bits == 4 || l.bits == 12) {
+    return packed_grey_mode(l, m);
   }
   if (l.bits == 16 && l.format == 1) {
     // Pillow has no inverted 16-bit mode, and no big-endian white-is-zero one.
@@ -160,6 +178,29 @@ std::uint8_t eight_bits(const mode& m, const std::uint8_t* at) {
   }
 }
 
+/// A row of packed grey samples, most significant bit first, brought to
+/// 8 bits as Pillow's raw modes and convert("RGB") bring them.
+void convert_packed_row(const mode& m, const std::uint8_t* in, std::uint8_t* out,
+                        std::uint32_t width) {
+  std::size_t bits = m.sample_bits();
+  std::uint32_t top = (1u << bits) - 1;
+  for (std::uint32_t x = 0; x < width; ++x) {
+    // Only the bytes the sample lies in: the row may end with its last one.
+    std::size_t first = x * bits, last = first + bits - 1;
+    std::uint32_t v = 0;
+    for (std::size_t b = first / 8; b <= last / 8; ++b) {
+      v = v << 8 | in[b];
+    }
+    v = (v >> (7 - last % 8)) & top;
+    if (m.sample == mode::sample_kind::u12) {
+      out[x] = clip8(v);
+    } else {
+      auto scaled = static_cast<std::uint8_t>(v * 255 / top);
+      out[x] = m.inverted ? static_cast<std::uint8_t>(255 - scaled) : scaled;
+    }
+  }
+}
+
 /// Pillow's MULDIV255: a * b / 255, rounded.
 int muldiv255(int a, int b) {
   int t = a * b + 128;
@@ -168,16 +209,26 @@ int muldiv255(int a, int b) {
 
 }  // namespace
 
-int tiff_sample_mode::sample_bytes() const {
+int tiff_sample_mode::sample_bits() const {
   switch (sample) {
+    case sample_kind::u2:
+      return 2;
+    case sample_kind::u4:
+      return 4;
     case sample_kind::u8:
-      return 1;
+      return 8;
+    case sample_kind::u12:
+      return 12;
     case sample_kind::f32:
     case sample_kind::i32:
-      return 4;
+      return 32;
     default:
-      return 2;
+      return 16;
   }
+}
+
+int tiff_sample_mode::sample_bytes() const {
+  return (sample_bits() + 7) / 8;
 }
 
 int tiff_sample_mode::channels() const {
@@ -191,6 +242,12 @@ actors::result<tiff_sample_mode> pillow_sample_mode(const tiff_layout& l) {
   bool grey = l.photometric == minisblack || l.photometric == 0;
   if (!(grey ? grey_mode(l, m) : colour_mode(l, m))) {
     return unknown(l);
+  }
+  if (m.sample_bits() % 8 != 0 && l.fill_order != 1) {
+    // Pillow reads these bit-reversed when uncompressed, and fails to
+    // decompress them otherwise.
+    return actors::fail(actors::errc::invalid_input,
+                        "TIFF of packed grey in reversed fill order is not supported");
   }
 
   // Pillow reads uncompressed separate planes itself, each with the one-band
@@ -212,6 +269,10 @@ actors::result<tiff_sample_mode> pillow_sample_mode(const tiff_layout& l) {
 
 void convert_tiff_row(const tiff_sample_mode& m, const std::uint8_t* in,
                       std::uint8_t* out, std::uint32_t width) {
+  if (m.sample_bits() % 8 != 0) {
+    convert_packed_row(m, in, out, width);
+    return;
+  }
   int bytes = m.sample_bytes(), stride = bytes * m.samples;
   for (std::uint32_t x = 0; x < width; ++x, in += stride) {
     std::uint8_t v[4];

@@ -11,7 +11,7 @@ namespace drover::worker {
 struct tiff_layout {
   std::uint32_t width = 0, height = 0;
   std::uint16_t bits = 1, samples = 1, photometric = 0, planar = 1, format = 1;
-  std::uint16_t compression = 1;
+  std::uint16_t compression = 1, fill_order = 1;
   bool big_endian = false;
   std::vector<std::uint16_t> extra;
 };
@@ -30,6 +30,12 @@ struct tiff_sample_mode {
     /// (truncating, as Pillow's point transform does), then it is clipped.
     i16,
     i32,
+    /// Packed grey, most significant bit first: modes "L;2" and "L;4"
+    /// scaled to 0..255, and "I;12" read into mode "I;16" as stored and
+    /// clipped to 255 by convert("RGB").
+    u2,
+    u4,
+    u12,
   };
   /// `cleared`: Pillow's libtiff reader leaves the alpha of grey and alpha
   /// in separate planes at 0.
@@ -43,8 +49,12 @@ struct tiff_sample_mode {
   /// 32-bit samples whose bytes Pillow reverses: a big-endian page that
   /// libtiff decompressed into native order already.
   bool reversed = false;
+  /// 2- and 4-bit white-is-zero grey, which Pillow's raw modes invert.
+  bool inverted = false;
 
-  /// Bytes of one stored sample.
+  /// Bits of one stored sample.
+  int sample_bits() const;
+  /// Bytes that hold one stored sample, rounded up for packed samples.
   int sample_bytes() const;
   /// Channels of the pixels8 that convert_row writes: 1 or 2 for grey, 3 or
   /// 4 for RGB and CMYK, the second of each with the alpha band.
@@ -55,22 +65,26 @@ struct tiff_sample_mode {
 /// with or without alpha, 16-bit grey ("I;16", white-is-zero read as
 /// black-is-zero as Pillow does, big-endian only as black-is-zero), 32-bit
 /// float grey, signed 16- and 32-bit and little-endian unsigned 32-bit
-/// grey (mode "I", with ComfyUI's scaling), 8- and 16-bit RGB with no, unassociated,
+/// grey (mode "I", with ComfyUI's scaling), 2- and 4-bit grey ("L;2",
+/// "L;4", white-is-zero inverted), little-endian black-is-zero 12-bit grey
+/// ("I;12" into "I;16"), 8- and 16-bit RGB with no, unassociated,
 /// associated or unspecified alpha and up to two unused extra samples, 8-bit CMYK and
 /// little-endian 16-bit CMYK, and YCbCr that libtiff has already turned
 /// into 8-bit RGB. Keeps what Pillow's libtiff reader does to compressed
 /// pages: the bytes of big-endian 32-bit samples reversed, the alpha of separate
 /// grey and alpha planes cleared. Fails with errc::invalid_input, as Pillow
 /// does ("unknown pixel mode"), for the other combinations of photometric,
-/// sample format, bits and extra samples, and for uncompressed separate
+/// sample format, bits and extra samples, for packed grey of reversed fill
+/// order (which Pillow reads bit-reversed or fails to decompress), and for
+/// uncompressed separate
 /// planes other than 8-bit RGB, RGBA and CMYK; palette, bilevel and
 /// white-is-zero 8-bit pages are not read through this mode.
 actors::result<tiff_sample_mode> pillow_sample_mode(const tiff_layout& l);
 
-/// Converts `width` pixels of interleaved samples in native byte order at
-/// `in` into `mode.channels()` bytes a pixel at `out`, as Pillow unpacks
-/// them and convert("RGB") turns them: CMYK through 255 - K scaled by the
-/// ink, associated alpha divided out.
+/// Converts `width` pixels of interleaved samples in native byte order (or
+/// packed grey samples, most significant bit first) at `in` into `mode.channels()` bytes
+/// a pixel at `out`, as Pillow unpacks them and convert("RGB") turns them: CMYK through
+/// 255 - K scaled by the ink, associated alpha divided out.
 void convert_tiff_row(const tiff_sample_mode& mode, const std::uint8_t* in,
                       std::uint8_t* out, std::uint32_t width);
 

@@ -57,15 +57,68 @@ TEST_CASE("a TIFF is read in the channels of Pillow's mode for its samples") {
   CHECK(channels("rgba16_assoc.tif") == 4);
 }
 
+/// Counts the RGB bytes of the one grey or RGB page of `name` that differ
+/// from what ComfyUI's LoadImage gave over Pillow (record.py's NAME.rgba).
+int rgb_bytes_unlike_pillow(const std::string& name) {
+  CAPTURE(name);
+  auto pages = decode_tiff_pages(recorded_tiff(name));
+  REQUIRE(pages.has_value());
+  REQUIRE(pages.value().size() == 1);
+  const auto& p = pages.value()[0].image;
+  REQUIRE((p.channels == 1 || p.channels == 3));
+  std::size_t pixels = std::size_t{p.width} * p.height;
+  auto expected = recorded_tiff(name + ".rgba");
+  REQUIRE(expected.size() == pixels * 4);
+  int wrong = 0;
+  for (std::size_t i = 0; i < pixels; ++i) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      auto got = p.data[i * p.channels + (p.channels == 1 ? 0 : c)];
+      wrong += static_cast<std::uint8_t>(expected[i * 4 + c]) != got;
+    }
+  }
+  return wrong;
+}
+
+TEST_CASE("2-, 4- and 12-bit grey TIFFs are read as Pillow scales or clips them") {
+  // One strip and several, compressed, big-endian, tiled, white-is-zero,
+  // and cut in a strip (whole rows kept, as ComfyUI's retry keeps them).
+  for (const char* name : {"grey2.tif", "grey2_white_deflate.tif", "grey4.tif",
+                           "grey4_white_be.tif", "grey4_tiled.tif", "grey12.tif",
+                           "grey12_deflate.tif", "cut_grey4.tif", "cut_grey12.tif"}) {
+    CHECK_MESSAGE(rgb_bytes_unlike_pillow(name) == 0, std::string{name});
+  }
+}
+
+TEST_CASE("an old-style JPEG TIFF is read through libtiff's RGBA reader, as Pillow") {
+  // Chroma in full and subsampled by two each way, on odd sizes.
+  for (const char* name : {"ojpeg.tif", "ojpeg_420.tif"}) {
+    CHECK_MESSAGE(rgb_bytes_unlike_pillow(name) == 0, std::string{name});
+  }
+}
+
 TEST_CASE("a TIFF layout Pillow has no mode for or misreads is refused with a reason") {
   for (const char* name :
        {"refused_grey_alpha_planar.tif", "refused_grey16_be_white.tif",
-        "refused_uint32_be.tif", "refused_signed_rgb.tif", "garbled_rgb16_planar.tif"}) {
+        "refused_uint32_be.tif", "refused_signed_rgb.tif", "garbled_rgb16_planar.tif",
+        "refused_grey12_white.tif", "refused_grey12_be.tif", "refused_grey12_signed.tif",
+        "refused_grey4_signed.tif", "refused_grey2_alpha.tif", "refused_lab16.tif"}) {
     CAPTURE(name);
     auto refused = decode_tiff_pages(recorded_tiff(name));
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().code == actors::errc::invalid_input);
     CHECK(refused.error().message.find("TIFF") != std::string::npos);
+  }
+}
+
+TEST_CASE("a TIFF that Pillow reads but drover does not match yet is refused") {
+  // Lab goes through LittleCMS in Pillow; reversed fill order is read
+  // bit-reversed when uncompressed.
+  for (const char* name : {"lab.tif", "grey4_fill_reversed.tif"}) {
+    CAPTURE(name);
+    auto refused = decode_tiff_pages(recorded_tiff(name));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == actors::errc::invalid_input);
+    CHECK(refused.error().message.find("not supported") != std::string::npos);
   }
 }
 
@@ -79,7 +132,10 @@ TEST_CASE("hostile or truncated TIFF bytes give an error or a picture, never a c
         recorded_tiff("palette.tif"), recorded_tiff("bilevel.tif"),
         recorded_tiff("rgba_assoc_planar.tif"), recorded_tiff("rgba16_tiled.tif"),
         recorded_tiff("ycbcr_jpeg.tif"), recorded_tiff("ycbcr_deflate.tif"),
-        recorded_tiff("float_be_tiled.tif"), recorded_tiff("rgba_planar.tif")}) {
+        recorded_tiff("float_be_tiled.tif"), recorded_tiff("rgba_planar.tif"),
+        recorded_tiff("grey2_white_deflate.tif"), recorded_tiff("grey4_tiled.tif"),
+        recorded_tiff("grey12.tif"), recorded_tiff("grey12_deflate.tif"),
+        recorded_tiff("ojpeg.tif"), recorded_tiff("ojpeg_420.tif")}) {
     std::mt19937 random{3};
     for (int round = 0; round < 300; ++round) {
       auto damaged = tiff.substr(0, 9 + random() % (tiff.size() - 9));

@@ -790,6 +790,124 @@ open("grey_local_table64.gif", "wb").write(head + f0 + f1 + f2 + b";")
 written += ["grey_local_table.gif", "grey_local_table64.gif"]
 # ---- end of the issue #3 variants ------------------------------------------
 
+# ---- TIFF bit depths, old-style JPEG and Lab (issue #3) -----------------------
+# Grey in 2 and 4 bits ("L" scaled to 0..255, white-is-zero inverted) and in
+# 12 bits ("I;16", unscaled, so convert("RGB") clips it at 255): in one strip
+# and in several, zlib-compressed, big-endian, tiled, and cut in a strip.
+
+
+def packed_rows(values, bits):
+    """Packs a height x width array of `bits`-bit samples, most significant
+    bit first, each row ending on a byte, as a height x bytes x 1 array."""
+    rows = []
+    for row in values:
+        acc, held, out = 0, 0, bytearray()
+        for v in row:
+            acc, held = (acc << bits) | int(v), held + bits
+            while held >= 8:
+                held -= 8
+                out.append((acc >> held) & 255)
+        if held:
+            out.append((acc << (8 - held)) & 255)
+        rows.append(list(out))
+    return np.array(rows, np.uint8)[..., None]
+
+
+def packed_grey(name, w, h, bits, photometric, seed, bands=1, **options):
+    values = (np.arange(w * h * bands).reshape(h, w * bands) * 5 + seed) % (1 << bits)
+    if bits == 12:
+        values[0, :3] = (4095, 256, 255)
+    tags = {256: (3, [w]), 258: (3, [bits] * bands)}
+    tags.update(options.pop("tags", {}))
+    tiff_file(name, packed_rows(values, bits), photometric, tags=tags, **options)
+
+
+depths = {
+    "grey2.tif": lambda n: packed_grey(n, 7, 5, 2, 1, 1),
+    "grey2_white_deflate.tif": lambda n: packed_grey(n, 9, 5, 2, 0, 2, rows=2,
+                                                     compress=True),
+    "grey4.tif": lambda n: packed_grey(n, 7, 5, 4, 1, 3, rows=2),
+    "grey4_white_be.tif": lambda n: packed_grey(n, 5, 7, 4, 0, 4, big=True),
+    # 16-pixel tiles: tiff_file() cuts the packed rows in 8-byte pieces.
+    "grey4_tiled.tif": lambda n: packed_grey(n, 19, 17, 4, 1, 5, tile=(8, 16),
+                                             tags={322: (3, [16])}),
+    "grey12.tif": lambda n: packed_grey(n, 7, 5, 12, 1, 6, rows=2),
+    "grey12_deflate.tif": lambda n: packed_grey(n, 9, 5, 12, 1, 7, compress=True),
+    "cut_grey4.tif": lambda n: packed_grey(n, 7, 9, 4, 1, 8, rows=4),
+    "cut_grey12.tif": lambda n: packed_grey(n, 7, 9, 12, 1, 9, rows=3),
+}
+
+
+def end_midway(name):
+    """Cuts the file `name` in the middle of its strips, which come last."""
+    with Image.open(name) as page:
+        end = page.tag_v2[273][0] + sum(page.tag_v2[279]) // 2 + 3
+    with open(name, "r+b") as f:
+        f.truncate(end)
+
+
+def pillow_refuses(name):
+    try:
+        comfy_load_image(name)
+    except (OSError, SyntaxError, ValueError):
+        return True
+    return False
+
+
+for name, write in depths.items():
+    write(name)
+    if name.startswith("cut_"):
+        end_midway(name)
+written += list(depths)
+
+
+
+def old_style_jpeg(name, w, h, seed, subsampling):
+    """A YCbCr TIFF of old-style JPEG compression (6): the one strip is a
+    whole JPEG stream, which JPEGInterchangeFormat points at too. Pillow
+    reads it through libtiff's RGBA interface."""
+    out = io.BytesIO()
+    pattern(w, h, seed, "RGB").save(out, "JPEG", quality=90, subsampling=subsampling)
+    stream = np.frombuffer(out.getvalue(), np.uint8)[None, :, None]
+    tags = {256: (3, [w]), 257: (3, [h]), 258: (3, [8, 8, 8]), 259: (3, [6]),
+            277: (3, [3]), 278: (3, [h]), 513: (4, [0]), 514: (4, [stream.shape[1]])}
+    tiff_file(name, stream, 6, tags=tags)
+    with Image.open(name) as page:  # the same layout again, pointing at the strip
+        tags[513] = (4, [page.tag_v2[273][0]])
+    tiff_file(name, stream, 6, tags=tags)
+
+
+old_style_jpeg("ojpeg.tif", 7, 5, 3, 0)
+old_style_jpeg("ojpeg_420.tif", 9, 7, 4, 2)
+written += ["ojpeg.tif", "ojpeg_420.tif"]
+
+# Variants Pillow 9.4 has no mode for, which drover refuses too: 12-bit
+# white-is-zero, big-endian or signed 12-bit, signed 4-bit, 2-bit grey with
+# alpha, the bits of a 4-bit page in reversed fill order, 16-bit Lab.
+depths_refused = {
+    "refused_grey12_white.tif": lambda n: packed_grey(n, 7, 5, 12, 0, 1),
+    "refused_grey12_be.tif": lambda n: packed_grey(n, 7, 5, 12, 1, 2, big=True),
+    "refused_grey12_signed.tif": lambda n: packed_grey(n, 7, 5, 12, 1, 3,
+                                                       sample_format=2),
+    "refused_grey4_signed.tif": lambda n: packed_grey(n, 7, 5, 4, 1, 4,
+                                                      sample_format=2),
+    "refused_grey2_alpha.tif": lambda n: packed_grey(
+        n, 7, 5, 2, 1, 5, bands=2, tags={277: (3, [2]), 338: (3, [2])}),
+    "refused_lab16.tif": lambda n: tiff_file(n, samples16(7, 5, 3, 6), 8),
+}
+for name, write in depths_refused.items():
+    write(name)
+    assert pillow_refuses(name), name + " was expected to fail in Pillow"
+# Read by Pillow but not by drover: reversed fill order, which Pillow reads
+# bit-reversed when uncompressed and fails to decompress otherwise; 8-bit
+# Lab, which convert("RGB") turns through LittleCMS's Lab to sRGB transform
+# (and whose "A" band ComfyUI takes for the mask).
+packed_grey("grey4_fill_reversed.tif", 7, 5, 4, 1, 6, tags={266: (3, [2])})
+tiff_file("lab.tif", np.array(pattern(7, 5, 7, "RGB")), 8)
+for name in ("grey4_fill_reversed.tif", "lab.tif"):
+    assert not pillow_refuses(name), name + " was expected to be read by Pillow"
+# ---- end of the TIFF bit depths, old-style JPEG and Lab -----------------------
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
