@@ -229,6 +229,71 @@ actors::result<pixels8> read_samples(TIFF* tif, const source& s, const tiff_layo
   return p;
 }
 
+/// Where each plane's strip or tile at (x, y) starts, into `starts`; false
+/// when `rows` rows of `stride` bytes from there run past the file.
+bool plane_starts(TIFF* tif, const source& s, const tiff_layout& l, std::uint32_t x,
+                  std::uint32_t y, std::uint64_t last_row_end, std::uint32_t rows,
+                  std::uint64_t stride, std::vector<std::uint64_t>& starts) {
+  bool tiled = TIFFIsTiled(tif) != 0;
+  auto blocks = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+  for (std::uint16_t plane = 0; plane < l.samples; ++plane) {
+    auto block =
+        tiled ? TIFFComputeTile(tif, x, y, 0, plane) : TIFFComputeStrip(tif, y, plane);
+    starts[plane] = block < blocks ? TIFFGetStrileOffset(tif, block) : s.bytes.size();
+    auto size = s.bytes.size();
+    if (starts[plane] > size ||
+        (rows - 1) * stride + last_row_end > size - starts[plane]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Uncompressed 16-bit separate planes as Pillow's raw decoder reads them
+/// with one-band 8-bit raw modes: row r of a strip or tile is the `cols`
+/// bytes at r * stride from its start, the stride being `cols`, or for a
+/// tile past the page's right edge two bytes a sample of the tile's width.
+/// Fails where those bytes run past the file.
+actors::result<pixels8> read_plane_bytes(TIFF* tif, const source& s, const tiff_layout& l,
+                                         const tiff_sample_mode& m) {
+  bool tiled = TIFFIsTiled(tif) != 0;
+  std::uint32_t bw = l.width, bh = 0;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &bh);
+  if (tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &bw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &bh);
+  }
+  bh = tiled ? bh : std::min(bh, l.height);
+  if (bw == 0 || bh == 0) {
+    return failure(s, "TIFF strips or tiles do not fit the page");
+  }
+  pixels8 p{l.width, l.height, static_cast<std::uint32_t>(m.channels()),
+            std::vector<std::uint8_t>(std::size_t{l.width} * l.height * m.channels())};
+  std::vector<std::uint8_t> row(std::size_t{l.width} * l.samples);
+  std::vector<std::uint64_t> starts(l.samples);
+  for (std::uint32_t y = 0; y < l.height; y += bh) {
+    for (std::uint32_t x = 0; x < l.width; x += bw) {
+      auto cols = std::min(bw, l.width - x), rows = std::min(bh, l.height - y);
+      std::uint64_t stride = tiled && bw > l.width - x ? std::uint64_t{bw} * 2 : cols;
+      if (!plane_starts(tif, s, l, x, y, cols, rows, stride, starts)) {
+        // TODO(#3): what ComfyUI's retry with LOAD_TRUNCATED_IMAGES keeps
+        // of these planes.
+        return failure(s, "TIFF strips or tiles run past the end of the file");
+      }
+      for (std::uint32_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < cols; ++c) {
+          for (std::size_t plane = 0; plane < l.samples; ++plane) {
+            row[c * l.samples + plane] = s.bytes[starts[plane] + r * stride + c];
+          }
+        }
+        auto at = (std::size_t{y + r} * l.width + x) * p.channels;
+        convert_tiff_row(m, row.data(), &p.data[at], cols);
+      }
+    }
+  }
+  return p;
+}
+
 /// A palette, bilevel or inverted grey page through libtiff's RGBA reader,
 /// rows as stored (the Orientation tag is applied afterwards, as Pillow does).
 actors::result<pixels8> read_through_rgba(TIFF* tif, const source& s,
@@ -312,8 +377,8 @@ actors::result<pixels8> read_ycbcr(TIFF* tif, const source& s, const tiff_layout
 /// Reads the current page, or says why drover does not.
 actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout& l) {
   if (l.compression == COMPRESSION_OJPEG && l.photometric != PHOTOMETRIC_YCBCR) {
-    // TODO(#3): old-style JPEG of other than YCbCr samples, which Pillow
-    // reads strip by strip from libtiff, was not checked against Pillow.
+    // TODO(#3): old-style JPEG of other than YCbCr samples, not checked
+    // against Pillow.
     return unsupported("TIFF of old-style JPEG compression and no YCbCr");
   }
   bool grey = l.photometric == PHOTOMETRIC_MINISBLACK,
@@ -333,6 +398,9 @@ actors::result<pixels8> read_page(TIFF* tif, const source& s, const tiff_layout&
     return unsupported("CIE Lab TIFF");
   }
   DROVER_TRY(mode, pillow_sample_mode(l));
+  if (mode.bytes_of_planes) {
+    return read_plane_bytes(tif, s, l, mode);
+  }
   return read_samples(tif, s, l, mode);
 }
 

@@ -34,11 +34,14 @@ struct tiff_page {
 /// as ComfyUI's retry with LOAD_TRUNCATED_IMAGES reads them: the whole rows
 /// of an uncompressed strip, nothing from a compressed one on, then zero
 /// samples; mode "I" pages come scaled by 1/255 as ComfyUI's LoadImage
-/// and LoadImageMask scale them. Fails with errc::invalid_input for other
-/// damaged bytes, pages over `max_pixels` pixels together, the layouts
-/// Pillow has no mode for or fails to read (uncompressed separate planes
-/// other than 8-bit RGB, RGBA and CMYK), and those drover does not match
-/// yet: old-style JPEG, CIE Lab and packed grey in reversed fill order.
+/// and LoadImageMask scale them; uncompressed 16-bit separate planes come as
+/// Pillow garbles them, their bytes read as 8-bit samples. Fails with
+/// errc::invalid_input for other damaged bytes (separate 16-bit planes that
+/// run past the file among them), pages over `max_pixels` pixels together,
+/// the layouts Pillow has no mode for or fails to read (uncompressed separate
+/// planes other than RGB, RGBA, RGBX and CMYK), and those drover does not
+/// match yet: CIE Lab, old-style JPEG of other than YCbCr samples and packed
+/// grey in reversed fill order.
 actors::result<std::vector<tiff_page>> decode_tiff_pages(
     const std::string& bytes,
     std::size_t max_frames = std::numeric_limits<std::size_t>::max(),

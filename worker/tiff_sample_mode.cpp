@@ -251,18 +251,21 @@ actors::result<tiff_sample_mode> pillow_sample_mode(const tiff_layout& l) {
   }
 
   // Pillow reads uncompressed separate planes itself, each with the one-band
-  // raw mode at the plane's place in the page's raw mode: only whole 8-bit
-  // bands of "RGB", "RGBA" and "CMYK" have one; it fails on the others, or
-  // for 16 bits reads 8-bit bands out of them.
-  // TODO(#3): give those 16-bit pages the garbled pixels Pillow gives, if a
-  // workflow ever depends on them.
+  // raw mode at the plane's place in the page's raw mode: whole bands of
+  // "RGB", "RGBA" and "CMYK" have one, and the X of "RGBX"; it fails on the
+  // others, and reads 16-bit samples as 8-bit ones.
   bool whole_bands = m.samples == m.channels() + (m.colour == mode::colour_space::cmyk);
-  if (l.planar == 2 && l.samples > 1 && l.compression == 1 &&
-      (m.sample != mode::sample_kind::u8 || m.colour == mode::colour_space::grey ||
-       m.alpha == mode::alpha_kind::premultiplied || !whole_bands)) {
-    return actors::fail(actors::errc::invalid_input,
-                        "uncompressed TIFF of separate planes in this mode is not "
-                        "supported (unknown raw mode for given image mode)");
+  bool rgbx = m.colour == mode::colour_space::rgb && m.alpha == mode::alpha_kind::none &&
+              l.extra == std::vector<std::uint16_t>{unspecified};
+  if (l.planar == 2 && l.samples > 1 && l.compression == 1) {
+    if (m.colour == mode::colour_space::grey ||
+        m.alpha == mode::alpha_kind::premultiplied || !(whole_bands || rgbx)) {
+      return actors::fail(actors::errc::invalid_input,
+                          "uncompressed TIFF of separate planes in this mode is not "
+                          "supported (unknown raw mode for given image mode)");
+    }
+    m.bytes_of_planes = m.sample != mode::sample_kind::u8;
+    m.sample = mode::sample_kind::u8;
   }
   return m;
 }

@@ -51,6 +51,10 @@ struct tiff_sample_mode {
   bool reversed = false;
   /// 2- and 4-bit white-is-zero grey, which Pillow's raw modes invert.
   bool inverted = false;
+  /// Uncompressed 16-bit separate planes, which Pillow reads with 8-bit
+  /// raw modes: `sample` is then u8, and each plane's strips or tiles are
+  /// read as rows of one byte a pixel (tiff_frames.hpp says which bytes).
+  bool bytes_of_planes = false;
 
   /// Bits of one stored sample.
   int sample_bits() const;
@@ -72,12 +76,13 @@ struct tiff_sample_mode {
 /// little-endian 16-bit CMYK, and YCbCr that libtiff has already turned
 /// into 8-bit RGB. Keeps what Pillow's libtiff reader does to compressed
 /// pages: the bytes of big-endian 32-bit samples reversed, the alpha of separate
-/// grey and alpha planes cleared. Fails with errc::invalid_input, as Pillow
-/// does ("unknown pixel mode"), for the other combinations of photometric,
-/// sample format, bits and extra samples, for packed grey of reversed fill
-/// order (which Pillow reads bit-reversed or fails to decompress), and for
-/// uncompressed separate
-/// planes other than 8-bit RGB, RGBA and CMYK; palette, bilevel and
+/// grey and alpha planes cleared; and what its raw reader does to uncompressed
+/// 16-bit separate planes (`bytes_of_planes`). Fails with errc::invalid_input,
+/// as Pillow does ("unknown pixel mode"), for the other combinations of
+/// photometric, sample format, bits and extra samples, and for uncompressed
+/// separate planes other than RGB, RGBA, RGBX and CMYK; and, as drover does
+/// not match Pillow there yet, for packed grey of reversed fill order (which
+/// Pillow reads bit-reversed or fails to decompress). Palette, bilevel and
 /// white-is-zero 8-bit pages are not read through this mode.
 actors::result<tiff_sample_mode> pillow_sample_mode(const tiff_layout& l);
 

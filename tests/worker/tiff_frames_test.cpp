@@ -57,23 +57,27 @@ TEST_CASE("a TIFF is read in the channels of Pillow's mode for its samples") {
   CHECK(channels("rgba16_assoc.tif") == 4);
 }
 
-/// Counts the RGB bytes of the one grey or RGB page of `name` that differ
-/// from what ComfyUI's LoadImage gave over Pillow (record.py's NAME.rgba).
-int rgb_bytes_unlike_pillow(const std::string& name) {
+/// Counts the bytes of the one page of `name` that differ from what
+/// ComfyUI's LoadImage gave over Pillow (record.py's NAME.rgba): RGB, grey
+/// as RGB, and the alpha band where the page has one.
+int bytes_unlike_pillow(const std::string& name) {
   CAPTURE(name);
   auto pages = decode_tiff_pages(recorded_tiff(name));
   REQUIRE(pages.has_value());
   REQUIRE(pages.value().size() == 1);
   const auto& p = pages.value()[0].image;
-  REQUIRE((p.channels == 1 || p.channels == 3));
-  std::size_t pixels = std::size_t{p.width} * p.height;
+  std::size_t pixels = std::size_t{p.width} * p.height, colours = p.channels < 3 ? 1 : 3;
   auto expected = recorded_tiff(name + ".rgba");
   REQUIRE(expected.size() == pixels * 4);
   int wrong = 0;
   for (std::size_t i = 0; i < pixels; ++i) {
+    const auto* got = &p.data[i * p.channels];
     for (std::size_t c = 0; c < 3; ++c) {
-      auto got = p.data[i * p.channels + (p.channels == 1 ? 0 : c)];
-      wrong += static_cast<std::uint8_t>(expected[i * 4 + c]) != got;
+      wrong +=
+          static_cast<std::uint8_t>(expected[i * 4 + c]) != got[colours == 1 ? 0 : c];
+    }
+    if (p.channels > colours) {
+      wrong += static_cast<std::uint8_t>(expected[i * 4 + 3]) != got[colours];
     }
   }
   return wrong;
@@ -85,28 +89,40 @@ TEST_CASE("2-, 4- and 12-bit grey TIFFs are read as Pillow scales or clips them"
   for (const char* name : {"grey2.tif", "grey2_white_deflate.tif", "grey4.tif",
                            "grey4_white_be.tif", "grey4_tiled.tif", "grey12.tif",
                            "grey12_deflate.tif", "cut_grey4.tif", "cut_grey12.tif"}) {
-    CHECK_MESSAGE(rgb_bytes_unlike_pillow(name) == 0, std::string{name});
+    CHECK_MESSAGE(bytes_unlike_pillow(name) == 0, std::string{name});
   }
 }
 
 TEST_CASE("an old-style JPEG TIFF is read through libtiff's RGBA reader, as Pillow") {
   // Chroma in full and subsampled by two each way, on odd sizes.
   for (const char* name : {"ojpeg.tif", "ojpeg_420.tif"}) {
-    CHECK_MESSAGE(rgb_bytes_unlike_pillow(name) == 0, std::string{name});
+    CHECK_MESSAGE(bytes_unlike_pillow(name) == 0, std::string{name});
   }
 }
 
 TEST_CASE("a TIFF layout Pillow has no mode for or misreads is refused with a reason") {
   for (const char* name :
        {"refused_grey_alpha_planar.tif", "refused_grey16_be_white.tif",
-        "refused_uint32_be.tif", "refused_signed_rgb.tif", "garbled_rgb16_planar.tif",
-        "refused_grey12_white.tif", "refused_grey12_be.tif", "refused_grey12_signed.tif",
-        "refused_grey4_signed.tif", "refused_grey2_alpha.tif", "refused_lab16.tif"}) {
+        "refused_uint32_be.tif", "refused_signed_rgb.tif", "refused_grey12_white.tif",
+        "refused_grey12_be.tif", "refused_grey12_signed.tif", "refused_grey4_signed.tif",
+        "refused_grey2_alpha.tif", "refused_lab16.tif"}) {
     CAPTURE(name);
     auto refused = decode_tiff_pages(recorded_tiff(name));
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().code == actors::errc::invalid_input);
     CHECK(refused.error().message.find("TIFF") != std::string::npos);
+  }
+}
+
+TEST_CASE("uncompressed 16-bit TIFF planes are read as Pillow's 8-bit raw modes do") {
+  // Pillow takes the first bytes of each plane's strips or tiles for 8-bit
+  // samples; RGB in one strip and several, big-endian RGBA, RGB and an
+  // unused extra sample (in 8 bits too), CMYK, and RGBA in tiles, those
+  // past the right edge read with another stride.
+  for (const char* name : {"garbled_rgb16_planar.tif", "planes16_rgb.tif",
+                           "planes16_rgba_be.tif", "planes16_rgbx.tif", "planes_rgbx.tif",
+                           "planes16_cmyk.tif", "planes16_tiled.tif"}) {
+    CHECK_MESSAGE(bytes_unlike_pillow(name) == 0, std::string{name});
   }
 }
 
@@ -135,7 +151,8 @@ TEST_CASE("hostile or truncated TIFF bytes give an error or a picture, never a c
         recorded_tiff("float_be_tiled.tif"), recorded_tiff("rgba_planar.tif"),
         recorded_tiff("grey2_white_deflate.tif"), recorded_tiff("grey4_tiled.tif"),
         recorded_tiff("grey12.tif"), recorded_tiff("grey12_deflate.tif"),
-        recorded_tiff("ojpeg.tif"), recorded_tiff("ojpeg_420.tif")}) {
+        recorded_tiff("ojpeg.tif"), recorded_tiff("ojpeg_420.tif"),
+        recorded_tiff("planes16_rgba_be.tif"), recorded_tiff("planes16_tiled.tif")}) {
     std::mt19937 random{3};
     for (int round = 0; round < 300; ++round) {
       auto damaged = tiff.substr(0, 9 + random() % (tiff.size() - 9));

@@ -906,6 +906,28 @@ packed_grey("grey4_fill_reversed.tif", 7, 5, 4, 1, 6, tags={266: (3, [2])})
 tiff_file("lab.tif", np.array(pattern(7, 5, 7, "RGB")), 8)
 for name in ("grey4_fill_reversed.tif", "lab.tif"):
     assert not pillow_refuses(name), name + " was expected to be read by Pillow"
+
+# Uncompressed 16-bit separate planes, which Pillow's raw decoder reads with
+# the one-band 8-bit raw modes: each pixel takes the byte at its place in the
+# first rows of bytes of each plane's strip or tile (garbled_rgb16_planar.tif,
+# written above, among them). The same for 8-bit RGBX planes.
+planes = {
+    "planes16_rgb.tif": lambda n: tiff_file(n, samples16(7, 5, 3, 1), 2, planar=2,
+                                            rows=2),
+    "planes16_rgba_be.tif": lambda n: tiff_file(n, samples16(5, 7, 4, 2), 2, extra=[2],
+                                                planar=2, big=True, rows=3),
+    "planes16_rgbx.tif": lambda n: tiff_file(n, samples16(7, 5, 4, 3), 2, extra=[0],
+                                             planar=2),
+    "planes16_cmyk.tif": lambda n: tiff_file(n, samples16(7, 5, 4, 4), 5, planar=2,
+                                             rows=4),
+    "planes16_tiled.tif": lambda n: tiff_file(n, samples16(19, 17, 4, 5), 2, extra=[2],
+                                              planar=2, tile=(16, 16)),
+    "planes_rgbx.tif": lambda n: tiff_file(n, np.array(pattern(7, 5, 8)), 2, extra=[0],
+                                           planar=2),
+}
+for name, write in planes.items():
+    write(name)
+written += list(planes) + ["garbled_rgb16_planar.tif"]
 # ---- end of the TIFF bit depths, old-style JPEG and Lab -----------------------
 
 manifest = {}
