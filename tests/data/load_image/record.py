@@ -401,7 +401,7 @@ for name, write in refused.items():
         continue
     raise AssertionError(name + " was expected to fail in Pillow")
 # Uncompressed 16-bit separate planes, which Pillow unpacks with 8-bit raw
-# modes into garbled pixels: drover refuses them.
+# modes into garbled pixels; drover gives the same (recorded further down).
 tiff_file("garbled_rgb16_planar.tif", samples16(7, 5, 3, 8), 2, planar=2)
 # ---- end of the TIFF sample layouts
 
