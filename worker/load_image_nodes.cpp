@@ -99,6 +99,18 @@ frame_list single(actors::result<pixels8> decoded) {
   return std::vector<pixels8>{std::move(decoded.value())};
 }
 
+/// The most pixels that drover's readers decode, their default limit.
+constexpr std::uint64_t max_pixels = std::uint64_t{1} << 28;
+
+/// A single picture as ComfyUI's node_helpers.pillow reads it: when the strict
+/// read fails, the read with LOAD_TRUNCATED_IMAGES decides.
+template <typename strict_read, typename lenient_read>
+frame_list with_retry(const std::string& bytes, strict_read strict,
+                      lenient_read lenient) {
+  auto decoded = strict(bytes, max_pixels);
+  return single(decoded ? std::move(decoded) : lenient(bytes, max_pixels));
+}
+
 /// The frames of `bytes` in a format that its first bytes name, or nothing
 /// when they name none that drover reads besides PNG.
 std::optional<frame_list> signed_frames(const std::string& bytes,
@@ -124,10 +136,10 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(decode_bmp(bytes));
+    return with_retry(bytes, decode_bmp, decode_truncated_bmp);
   }
   if (looks_like_pnm(bytes)) {
-    return single(decode_netpbm(bytes));
+    return with_retry(bytes, decode_netpbm, decode_truncated_netpbm);
   }
   return std::nullopt;
 }
@@ -139,15 +151,15 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
 /// 12-bit grey, old-style JPEG, Lab); ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
-/// an interlaced PNG, TIFF tiles and planes and the formats besides PNG,
-/// JPEG and TIFF.
+/// an interlaced PNG, TIFF tiles and planes, GIF, WebP, run-length BMP and
+/// TGA, and plain Netpbm.
 frame_list load_frames(node_call& call, std::size_t max_frames) {
   DROVER_TRY(name, call.string("image"));
   DROVER_TRY(bytes, read_input(call.environment(), json(name)));
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
-    decoded = single(decode_tga(bytes));
+    decoded = with_retry(bytes, decode_tga, decode_truncated_tga);
   }
   if (decoded) {
     if (!*decoded) {

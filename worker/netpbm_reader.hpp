@@ -31,4 +31,14 @@ bool looks_like_pnm(const std::string& bytes);
 actors::result<pixels8> decode_netpbm(const std::string& bytes,
                                       std::uint64_t max_pixels = std::uint64_t{1} << 28);
 
+/// As decode_netpbm, with Pillow's ImageFile.LOAD_TRUNCATED_IMAGES, which
+/// ComfyUI's LoadImage retries with: a binary bitmap, pixmap of maxval 255
+/// or greymap of maxval 65535 cut short gives the whole rows it holds, and
+/// each later row as zero samples do, black. Fails as decode_netpbm does
+/// otherwise, as Pillow does for the other maxvals ("not enough image data")
+/// and for a greymap of maxval 255, which it maps into memory from the file.
+/// TODO(#3): plain files cut short, which Pillow reads without the retry.
+actors::result<pixels8> decode_truncated_netpbm(
+    const std::string& bytes, std::uint64_t max_pixels = std::uint64_t{1} << 28);
+
 }  // namespace drover::worker

@@ -790,6 +790,42 @@ open("grey_local_table64.gif", "wb").write(head + f0 + f1 + f2 + b";")
 written += ["grey_local_table.gif", "grey_local_table64.gif"]
 # ---- end of the issue #3 variants ------------------------------------------
 
+# ---- cut files of the other formats (issue #3): BMP, TGA and binary Netpbm
+# files cut inside their uncompressed pixels, which Pillow's retry with
+# LOAD_TRUNCATED_IMAGES reads as the whole rows at hand, the rest zero. An
+# 8-bit grey or palette TGA and a PGM of maxval 255 are left out: Pillow
+# maps those files into memory and fails ("buffer is not large enough").
+
+
+def cut_file(name, source, keep):
+    """Writes the first `keep` bytes of `source` as `name`."""
+    with open(source, "rb") as f:
+        data = f.read()
+    with open(name, "wb") as f:
+        f.write(data[:keep])
+    written.append(name)
+
+
+for name, source, keep in (
+    ("cut_rgb24.bmp", "rgb24.bmp", 54 + 24 + 22),  # the third row's padding cut
+    ("cut_rgba32.bmp", "rgba32.bmp", 130),
+    ("cut_palette8.bmp", "palette8.bmp", 1078 + 7 * 2 + 3),
+    ("cut_palette8_in_palette.bmp", "palette8.bmp", 372),
+    ("cut_bits1.bmp", "bits1.bmp", 66),
+    ("cut_fields_zero.bmp", "fields_zero.bmp", 122 + 12 + 11),
+    ("cut_top_down24.bmp", "top_down24.bmp", 54 + 12 * 2 + 8),
+    ("cut_at_pixels.bmp", "rgb24.bmp", 54),
+    ("cut_binary.ppm", "binary.ppm", 77),
+    ("cut_binary_bits.pbm", "binary_bits.pbm", 13),
+    ("cut_grey65535.pgm", "grey65535.pgm", 357),
+    ("cut_rgb.tga", "rgb.tga", 99),
+    ("cut_rgb16.tga", "rgb16.tga", 74),
+    ("cut_top_left.tga", "top_left.tga", 60),
+    ("cut_grey_alpha16.tga", "grey_alpha16.tga", 40),
+):
+    cut_file(name, source, keep)
+# ---- end of the cut files of the other formats
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
