@@ -93,8 +93,9 @@ actors::result<colour_map> read_map(const std::string& b, tga_pixels pixels) {
 }
 
 /// The pixel bytes, row after row in the file's order, `unit` bytes a pixel.
-/// With `cut_rows_are_zero`, uncompressed rows that the file does not hold
-/// whole are zero bytes, which give the zero samples that Pillow leaves.
+/// With `cut_rows_are_zero`, rows that the file does not hold whole, or that
+/// come after a repeat packet past its row, are zero bytes, which give the
+/// zero samples that Pillow leaves.
 actors::result<std::string> pixel_bytes(const std::string& b, std::size_t at,
                                         std::size_t unit, std::size_t row,
                                         std::size_t total, bool rle,
@@ -108,19 +109,29 @@ actors::result<std::string> pixel_bytes(const std::string& b, std::size_t at,
   }
   std::string out;
   out.reserve(total);
+
+  // With LOAD_TRUNCATED_IMAGES Pillow keeps the rows that the packets before
+  // a cut or an error completed, and leaves the others zero.
+  auto stop = [&](const char* what) -> actors::result<std::string> {
+    if (!cut_rows_are_zero) {
+      return bad(what);
+    }
+    out.resize(out.size() / row * row);
+    return out.append(total - out.size(), '\0');
+  };
   while (out.size() < total) {
     if (at >= b.size()) {
-      return bad("pixel data is cut short");
+      return stop("pixel data is cut short");
     }
     auto packet = static_cast<unsigned char>(b[at++]);
     std::size_t n = unit * ((packet & 0x7F) + 1u);
     // Pillow needs the whole packet, even what passes the last row.
     if (b.size() - at < (packet & 0x80 ? unit : n)) {
-      return bad("pixel data is cut short");
+      return stop("pixel data is cut short");
     }
     if (packet & 0x80) {
       if (out.size() % row + n > row) {
-        return bad("repeat packet runs past the end of its row");
+        return stop("repeat packet runs past the end of its row");
       }
       for (std::size_t i = 0; i < n; i += unit) {
         out.append(b, at, unit);
@@ -210,11 +221,11 @@ actors::result<pixels8> decode(const std::string& b, std::uint64_t max_pixels,
 
   std::size_t unit = (depth + 7) / 8, row = (std::size_t{width} * depth + 7) / 8;
   std::size_t at = 18 + static_cast<unsigned char>(b[0]) + map.bytes;
-  // Pillow maps 8-bit palette and grey pixels into memory from the file, and
-  // fails when it is too short for that, LOAD_TRUNCATED_IMAGES or not.
+  // Pillow maps uncompressed 8-bit palette and grey pixels into memory from
+  // the file, and fails when it is too short, LOAD_TRUNCATED_IMAGES or not.
   bool mapped = depth == 8 && (type == 1 || type == 3);
   DROVER_TRY(data, pixel_bytes(b, at, unit, row, row * height, rle,
-                               cut_rows_are_zero && !mapped));
+                               cut_rows_are_zero && (rle || !mapped)));
   pixels8 p;
   p.width = width, p.height = height, p.channels = channels_of(pixels, map.present);
   p.data.resize(std::size_t{width} * height * p.channels);

@@ -822,8 +822,17 @@ for name, source, keep in (
     ("cut_rgb16.tga", "rgb16.tga", 74),
     ("cut_top_left.tga", "top_left.tga", 60),
     ("cut_grey_alpha16.tga", "grey_alpha16.tga", 40),
+    ("cut_rle_rgba.tga", "rle_rgba.tga", 95),
+    ("cut_rgb16_rle.tga", "rgb16_rle.tga", 50),
+    ("cut_palette_rle.tga", "palette_rle.tga", 18 + 768 + 20),
+    ("cut_grey_rle.tga", "grey_rle.tga", 40),
 ):
     cut_file(name, source, keep)
+# Run-length TGA packets are read whole or not at all; a repeat packet past
+# its row's end stops the reading too, and the rows it left are zero.
+tga("overrun_rle.tga", 4, 3, 11, 8, 0,
+    [3, 10, 20, 30, 40, 3, 50, 60, 70, 80, 1, 90, 100, 0x82, 200])
+written.append("overrun_rle.tga")
 # ---- end of the cut files of the other formats
 
 manifest = {}
