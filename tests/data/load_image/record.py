@@ -833,6 +833,25 @@ for name, source, keep in (
 tga("overrun_rle.tga", 4, 3, 11, 8, 0,
     [3, 10, 20, 30, 40, 3, 50, 60, 70, 80, 1, 90, 100, 0x82, 200])
 written.append("overrun_rle.tga")
+# A plain Netpbm file that ends inside a sample: Pillow keeps the cut token
+# as half of one to come and stitches it to each empty read after, so it
+# fills every sample left, the retry or not (cut at whitespace, it fails).
+
+
+def cut_in_token(name, source, fraction):
+    """Cuts `source` one digit into the first token of two digits or more
+    that starts past `fraction` of its length."""
+    with open(source, "rb") as f:
+        data = f.read()
+    at = int(len(data) * fraction)
+    while not (data[at - 1:at].isspace() and data[at:at + 2].isdigit()):
+        at += 1
+    cut_file(name, source, at + 1)
+
+
+cut_in_token("cut_plain_rgb.ppm", "plain_rgb.ppm", 0.6)
+cut_in_token("cut_plain_grey.pgm", "plain_grey.pgm", 0.5)
+cut_in_token("cut_plain_grey16.pgm", "plain_grey16.pgm", 0.7)
 # ---- end of the cut files of the other formats
 
 manifest = {}
