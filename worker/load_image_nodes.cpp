@@ -151,11 +151,9 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
 /// 12-bit grey, old-style JPEG, Lab); ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
-/// an interlaced PNG, TIFF tiles and planes, GIF, WebP, run-length BMP and
-/// TGA, and plain Netpbm.
-frame_list load_frames(node_call& call, std::size_t max_frames) {
-  DROVER_TRY(name, call.string("image"));
-  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+/// TIFF tiles and planes, GIF and WebP.
+frame_list load_frames(const std::string& name, const std::string& bytes,
+                       std::size_t max_frames) {
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
@@ -191,6 +189,24 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   return frames;
 }
 
+using loaded_frames = actors::outcome::result<std::vector<pixels8>, node_failure,
+                                              actors::outcome::policy::terminate>;
+
+/// The frames of the picture named by the `image` input, as load_frames
+/// gives them, or the exception that ComfyUI raises for the file.
+loaded_frames load_input_frames(node_call& call, std::size_t max_frames) {
+  DROVER_TRY(name, call.string("image"));
+  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  auto frames = load_frames(name, bytes, max_frames);
+  if (!frames && retry_raises_type_error(bytes)) {
+    return node_failure{"TypeError", "function takes at most 3 arguments (4 given)"};
+  }
+  if (!frames) {
+    return node_failure{frames.error()};
+  }
+  return std::move(frames.value());
+}
+
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.
 void rgba_at(const pixels8& p, std::size_t i, std::uint8_t out[4]) {
   const std::uint8_t* px = p.data.data() + i * p.channels;
@@ -219,7 +235,7 @@ float unit(std::uint8_t v) {
 }
 
 node_outcome load_image(node_call& call) {
-  DROVER_TRY(loaded, load_frames(call, std::numeric_limits<std::size_t>::max()));
+  DROVER_TRY(loaded, load_input_frames(call, std::numeric_limits<std::size_t>::max()));
   // As ComfyUI, frames of another size than the first are left out.
   std::vector<pixels8> frames;
   for (auto& frame : loaded) {
@@ -275,7 +291,7 @@ node_outcome load_image_mask(node_call& call) {
     return node_failure{"ValueError", "channel must be alpha, red, green or blue"};
   }
   // Pillow opens a picture at its first frame, which is all LoadImageMask reads.
-  DROVER_TRY(frames, load_frames(call, 1));
+  DROVER_TRY(frames, load_input_frames(call, 1));
   const auto& png = frames[0];
   auto h = static_cast<std::int64_t>(png.height),
        w = static_cast<std::int64_t>(png.width);

@@ -635,6 +635,31 @@ TEST_CASE("LoadImage reads cut BMP, TGA and Netpbm files as ComfyUI's retry does
   }
 }
 
+TEST_CASE("LoadImage reads interlaced PNGs, and fails on cut ones as Pillow 9.4 does") {
+  for (const char* name :
+       {"interlaced.png", "interlaced_palette.png", "interlaced_no_iend.png"}) {
+    check_against_pillow(name);
+  }
+
+  // ComfyUI's retry passes Pillow's decoder the interlace flag twice.
+  load_fixture f;
+  for (const char* name : {"cut_interlaced_rgba.png", "cut_interlaced_grey.png"}) {
+    CAPTURE(name);
+    f.files.files["input//cut.png"] = recorded_load(name);
+    auto cut = f.call("LoadImage", {{"image", json("cut.png")}});
+    REQUIRE_FALSE(cut.has_value());
+    CHECK(cut.error().exception_type == "TypeError");
+    CHECK(cut.error().message == "function takes at most 3 arguments (4 given)");
+  }
+
+  // Cut before its image data, Pillow cannot open it at all.
+  auto bytes = recorded_load("interlaced.png");
+  f.files.files["input//cut.png"] = bytes.substr(0, bytes.find("IDAT") - 4);
+  auto unopened = f.call("LoadImage", {{"image", json("cut.png")}});
+  REQUIRE_FALSE(unopened.has_value());
+  CHECK(unopened.error().exception_type == "ValueError");
+}
+
 TEST_CASE("LoadImage of a damaged BMP, TGA, PPM or TIFF fails with a ValueError") {
   load_fixture f;
   // Pillow fails on these, retry or not: runs cut short (RLE BMP), pixels it

@@ -852,6 +852,58 @@ def cut_in_token(name, source, fraction):
 cut_in_token("cut_plain_rgb.ppm", "plain_rgb.ppm", 0.6)
 cut_in_token("cut_plain_grey.pgm", "plain_grey.pgm", 0.5)
 cut_in_token("cut_plain_grey16.pgm", "plain_grey16.pgm", 0.7)
+# Interlaced PNGs, which Pillow does not write. Pillow 9.4 adds the interlace
+# flag to the decoder's arguments at each load of one, so that ComfyUI's retry
+# of a cut one, after the first load fails, raises a TypeError.
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
+         (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def interlaced_png(name, img, where):
+    """Writes `img` (mode L, LA, RGB, RGBA or P) as an Adam7 PNG of 8-bit
+    samples, no filter, cut `where` (0..1) into its compressed image data
+    (with where=1.0 the file is whole)."""
+    import zlib
+
+    colour = {"L": 0, "RGB": 2, "P": 3, "LA": 4, "RGBA": 6}[img.mode]
+    a = np.array(img).reshape(img.size[1], img.size[0], -1)
+    raw = b""
+    for x0, y0, dx, dy in ADAM7:
+        part = a[y0::dy, x0::dx]
+        if part.size:
+            raw += b"".join(b"\0" + row.tobytes() for row in part)
+    data = zlib.compress(raw)
+    data = data[:int(len(data) * where)]
+
+    def chunk(kind, body):
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    head = img.size[0].to_bytes(4, "big") + img.size[1].to_bytes(4, "big")
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head + bytes([8, colour, 0, 0, 1]))
+    if img.mode == "P":
+        out += chunk(b"PLTE", bytes(img.getpalette()[:3 * 30]))
+    out += chunk(b"IDAT", data)
+    if where == 1.0:
+        out += chunk(b"IEND", b"")
+    with open(name, "wb") as f:
+        f.write(out)
+
+
+interlaced_png("interlaced.png", Image.fromarray(noise, "RGBA"), 1.0)
+interlaced_png("interlaced_palette.png", cut_palette, 1.0)
+written += ["interlaced.png", "interlaced_palette.png"]
+with open("interlaced.png", "rb") as f:
+    whole = f.read()
+cut_file("interlaced_no_iend.png", "interlaced.png", len(whole) - 12)  # read whole
+interlaced_png("cut_interlaced_rgba.png", Image.fromarray(noise, "RGBA"), 0.6)
+interlaced_png("cut_interlaced_grey.png", Image.fromarray(noise[..., 0], "L"), 0.3)
+for name in ("cut_interlaced_rgba.png", "cut_interlaced_grey.png"):
+    try:
+        comfy_load_image(name)
+        raise AssertionError(name + " read")
+    except TypeError as e:
+        assert str(e) == "function takes at most 3 arguments (4 given)", e
 # ---- end of the cut files of the other formats
 
 manifest = {}
