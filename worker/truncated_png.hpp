@@ -18,7 +18,9 @@ namespace drover::worker {
 /// header, when libpng finds an error before the last row, for an APNG and
 /// for an interlaced PNG without all its rows; one with all its rows but cut
 /// or damaged after them reads whole.
-/// TODO(#3): a cut APNG, which Pillow's retry reads in part.
+/// TODO(#3): a cut APNG. Pillow 9.4's retry reads some (all four frames of
+/// anim.png cut at 85% of its bytes) and fails on others with OSError
+/// ("Truncated File Read"), where drover fails with ValueError.
 actors::result<decoded_png_frames> decode_truncated_png(const std::string& bytes);
 
 /// True for an interlaced PNG whose bytes reach the first IDAT chunk's

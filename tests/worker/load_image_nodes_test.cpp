@@ -694,6 +694,8 @@ TEST_CASE("LoadImageMask reads the first APNG frame, turned by its EXIF") {
 
 TEST_CASE("LoadImage of a damaged APNG or EXIF-turned file fails with a ValueError") {
   load_fixture f;
+  // TODO(#3): Pillow fails on the cut APNG with OSError ("Truncated File
+  // Read"), and reads APNGs cut nearer their end.
   for (const char* name : {"anim.png", "orient6.jpg", "orient6.png", "orient8.webp"}) {
     CAPTURE(name);
     auto bytes = recorded_load(name);
