@@ -99,7 +99,10 @@ frame_list single(actors::result<pixels8> decoded) {
   return std::vector<pixels8>{std::move(decoded.value())};
 }
 
-/// The most pixels that drover's readers decode, their default limit.
+/// The most pixels that drover's readers decode, their default limit. A cut
+/// file's retry allocates the whole picture from a few bytes of header.
+/// TODO(#3): Pillow refuses more than 178,956,970 pixels at open
+/// (DecompressionBombError); use its limit and error once checked.
 constexpr std::uint64_t max_pixels = std::uint64_t{1} << 28;
 
 /// A single picture as ComfyUI's node_helpers.pillow reads it: when the strict
