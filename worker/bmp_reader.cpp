@@ -101,8 +101,8 @@ void read_palette(const std::string& b, std::uint32_t header, std::uint32_t colo
                            static_cast<std::uint8_t>(b[at])};
     auto want = static_cast<std::uint8_t>(colors == 2 ? i * 255 : i);
     grey = grey && rgb[0] == want && rgb[1] == want && rgb[2] == want;
-    // TODO(#3): a palette of more than 256 entries, or one cut inside an
-    // entry, was not checked against Pillow; 8-bit indexes reach no further.
+    // TODO(#3): a palette of more than 256 entries was not checked against
+    // Pillow; 8-bit indexes reach no further.
     if (i < 256) {
       h.palette.insert(h.palette.end(), rgb, rgb + 3);
     }
@@ -222,10 +222,21 @@ std::size_t stride_of(const bmp_header& h) {
   return ((std::size_t{h.width} * h.bits + 31) >> 3) & ~std::size_t{3};
 }
 
-/// The picture of uncompressed rows, which the file is known to hold.
-void read_rows(const std::string& b, const bmp_header& h, pixels8& p) {
+/// The uncompressed rows that the file holds whole. Pillow's decoder needs a
+/// row's pixels, not the padding after the last one.
+std::size_t rows_held(const std::string& b, const bmp_header& h) {
+  std::size_t pixel_bytes = (std::size_t{h.width} * h.bits + 7) / 8;
+  if (b.size() < h.data || b.size() - h.data < pixel_bytes) {
+    return 0;
+  }
+  return std::min<std::size_t>(h.height,
+                               (b.size() - h.data - pixel_bytes) / stride_of(h) + 1);
+}
+
+/// The picture of the first `rows` uncompressed rows in the file's order.
+void read_rows(const std::string& b, const bmp_header& h, std::size_t rows, pixels8& p) {
   std::size_t stride = stride_of(h);
-  for (std::size_t y = 0; y < h.height; ++y) {
+  for (std::size_t y = 0; y < rows; ++y) {
     auto row = reinterpret_cast<const unsigned char*>(b.data()) + h.data + y * stride;
     std::size_t out_y = h.top_down ? y : h.height - 1 - y;
     auto out = p.data.data() + out_y * h.width * p.channels;
@@ -255,17 +266,13 @@ actors::result<void> read_runs(const std::string& b, const bmp_header& h, pixels
   return actors::ok();
 }
 
-}  // namespace
-
-bool looks_like_bmp(const std::string& bytes) {
-  return bytes.compare(0, 2, "BM") == 0;
-}
-
-actors::result<pixels8> decode_bmp(const std::string& bytes, std::uint64_t max_pixels) {
+/// The picture, strict or with the zero rows of LOAD_TRUNCATED_IMAGES.
+actors::result<pixels8> decode(const std::string& bytes, std::uint64_t max_pixels,
+                               bool cut_rows_are_zero) {
   DROVER_TRY(h, read_header(bytes, max_pixels));
   bool rle = h.compression == 1 || h.compression == 2;
-  if (!rle &&
-      (bytes.size() < h.data || (bytes.size() - h.data) / stride_of(h) < h.height)) {
+  std::size_t rows = rle ? h.height : rows_held(bytes, h);
+  if (!rle && rows < h.height && !cut_rows_are_zero) {
     return bad("pixel data is cut short");
   }
   pixels8 p;
@@ -279,9 +286,33 @@ actors::result<pixels8> decode_bmp(const std::string& bytes, std::uint64_t max_p
   if (rle) {
     DROVER_TRYV(read_runs(bytes, h, p));
   } else {
-    read_rows(bytes, h, p);
+    read_rows(bytes, h, rows, p);
+  }
+
+  // Pillow leaves the rows it has no bytes for as zero samples: palette
+  // entry 0 for indexes, else black (and clear).
+  for (std::size_t y = rows; y < h.height && h.pixels == bmp_pixels::indexed; ++y) {
+    std::size_t out_y = h.top_down ? y : h.height - 1 - y;
+    for (std::size_t x = 0; x < h.width; ++x) {
+      colour(h, 0, &p.data[(out_y * h.width + x) * 3]);
+    }
   }
   return p;
+}
+
+}  // namespace
+
+bool looks_like_bmp(const std::string& bytes) {
+  return bytes.compare(0, 2, "BM") == 0;
+}
+
+actors::result<pixels8> decode_bmp(const std::string& bytes, std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, false);
+}
+
+actors::result<pixels8> decode_truncated_bmp(const std::string& bytes,
+                                             std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, true);
 }
 
 }  // namespace drover::worker

@@ -24,12 +24,22 @@ bool looks_like_bmp(const std::string& bytes);
 ///   32-bit pixels as RGB, or as RGBA for the bit fields layouts of Pillow
 ///   that name an alpha byte (all-zero masks among them).
 /// Rows run bottom-up unless the height's top byte is 0xFF. Fails with
-/// errc::invalid_input for a header, palette or pixel data cut short, a bit
-/// depth, compression or bit fields layout that Pillow cannot read, RLE with
-/// a black and white palette or with other than 1, 4 or 8 bits (Pillow fails
-/// on those too), runs that stop before every pixel is given (an early end of
-/// bitmap too, as in Pillow), and more than `max_pixels` pixels.
+/// errc::invalid_input for a header, palette or pixels cut short (the last
+/// row's padding may be), a bit depth, compression or bit fields layout that
+/// Pillow cannot read, RLE with a black and white palette or with other than
+/// 1, 4 or 8 bits (Pillow fails on those too), runs that stop before every pixel is given
+/// (an early end of bitmap too, as in Pillow), and more than `max_pixels` pixels.
 actors::result<pixels8> decode_bmp(const std::string& bytes,
                                    std::uint64_t max_pixels = std::uint64_t{1} << 28);
+
+/// As decode_bmp, with Pillow's ImageFile.LOAD_TRUNCATED_IMAGES, which
+/// ComfyUI's LoadImage retries with: uncompressed pixel data cut short gives
+/// the rows whose pixels the file holds (their padding may be cut), and each
+/// later row as zero samples do, palette entry 0 or black and clear; a
+/// palette cut short, the entries it holds. Fails as decode_bmp does
+/// otherwise, for runs cut short too, as Pillow does.
+actors::result<pixels8> decode_truncated_bmp(const std::string& bytes,
+                                             std::uint64_t max_pixels = std::uint64_t{1}
+                                                                        << 28);
 
 }  // namespace drover::worker

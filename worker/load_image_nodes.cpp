@@ -99,6 +99,21 @@ frame_list single(actors::result<pixels8> decoded) {
   return std::vector<pixels8>{std::move(decoded.value())};
 }
 
+/// The most pixels that drover's readers decode, their default limit. A cut
+/// file's retry allocates the whole picture from a few bytes of header.
+/// TODO(#3): Pillow refuses more than 178,956,970 pixels at open
+/// (DecompressionBombError); use its limit and error once checked.
+constexpr std::uint64_t max_pixels = std::uint64_t{1} << 28;
+
+/// A single picture as ComfyUI's node_helpers.pillow reads it: when the strict
+/// read fails, the read with LOAD_TRUNCATED_IMAGES decides.
+template <typename strict_read, typename lenient_read>
+frame_list with_retry(const std::string& bytes, strict_read strict,
+                      lenient_read lenient) {
+  auto decoded = strict(bytes, max_pixels);
+  return single(decoded ? std::move(decoded) : lenient(bytes, max_pixels));
+}
+
 /// The frames of `bytes` in a format that its first bytes name, or nothing
 /// when they name none that drover reads besides PNG.
 std::optional<frame_list> signed_frames(const std::string& bytes,
@@ -124,10 +139,10 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
     return tiff_frames(bytes, max_frames);
   }
   if (looks_like_bmp(bytes)) {
-    return single(decode_bmp(bytes));
+    return with_retry(bytes, decode_bmp, decode_truncated_bmp);
   }
   if (looks_like_pnm(bytes)) {
-    return single(decode_netpbm(bytes));
+    return with_retry(bytes, decode_netpbm, decode_truncated_netpbm);
   }
   return std::nullopt;
 }
@@ -136,18 +151,17 @@ std::optional<frame_list> signed_frames(const std::string& bytes,
 /// `max_frames`, as Pillow's ImageSequence gives them and
 /// ImageOps.exif_transpose turns them: a JPEG's picture, each frame of a PNG,
 /// APNG, WebP, GIF or TIFF, a BMP's, TGA's or Netpbm's picture.
-/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (2-, 4- and
-/// 12-bit grey, old-style JPEG, Lab); ComfyUI's retry with
+/// TODO(#3): the TIFF variants that tiff_frames.hpp refuses (Lab, old-style
+/// JPEG of other than YCbCr samples, packed grey in reversed fill order);
+/// ComfyUI's retry with
 /// LOAD_TRUNCATED_IMAGES, which reads what a cut file holds, for an APNG,
-/// an interlaced PNG, TIFF tiles and planes and the formats besides PNG,
-/// JPEG and TIFF.
-frame_list load_frames(node_call& call, std::size_t max_frames) {
-  DROVER_TRY(name, call.string("image"));
-  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+/// TIFF tiles and planes, GIF and WebP.
+frame_list load_frames(const std::string& name, const std::string& bytes,
+                       std::size_t max_frames) {
   auto decoded = signed_frames(bytes, max_frames);
   if (!decoded && looks_like_tga(bytes)) {
     // TGA has no signature: Pillow tries it after the formats that have one.
-    decoded = single(decode_tga(bytes));
+    decoded = with_retry(bytes, decode_tga, decode_truncated_tga);
   }
   if (decoded) {
     if (!*decoded) {
@@ -179,6 +193,24 @@ frame_list load_frames(node_call& call, std::size_t max_frames) {
   return frames;
 }
 
+using loaded_frames = actors::outcome::result<std::vector<pixels8>, node_failure,
+                                              actors::outcome::policy::terminate>;
+
+/// The frames of the picture named by the `image` input, as load_frames
+/// gives them, or the exception that ComfyUI raises for the file.
+loaded_frames load_input_frames(node_call& call, std::size_t max_frames) {
+  DROVER_TRY(name, call.string("image"));
+  DROVER_TRY(bytes, read_input(call.environment(), json(name)));
+  auto frames = load_frames(name, bytes, max_frames);
+  if (!frames && retry_raises_type_error(bytes)) {
+    return node_failure{"TypeError", "function takes at most 3 arguments (4 given)"};
+  }
+  if (!frames) {
+    return node_failure{frames.error()};
+  }
+  return std::move(frames.value());
+}
+
 /// The RGBA value of pixel `i`, as Pillow's convert("RGBA") gives it.
 void rgba_at(const pixels8& p, std::size_t i, std::uint8_t out[4]) {
   const std::uint8_t* px = p.data.data() + i * p.channels;
@@ -207,7 +239,7 @@ float unit(std::uint8_t v) {
 }
 
 node_outcome load_image(node_call& call) {
-  DROVER_TRY(loaded, load_frames(call, std::numeric_limits<std::size_t>::max()));
+  DROVER_TRY(loaded, load_input_frames(call, std::numeric_limits<std::size_t>::max()));
   // As ComfyUI, frames of another size than the first are left out.
   std::vector<pixels8> frames;
   for (auto& frame : loaded) {
@@ -263,7 +295,7 @@ node_outcome load_image_mask(node_call& call) {
     return node_failure{"ValueError", "channel must be alpha, red, green or blue"};
   }
   // Pillow opens a picture at its first frame, which is all LoadImageMask reads.
-  DROVER_TRY(frames, load_frames(call, 1));
+  DROVER_TRY(frames, load_input_frames(call, 1));
   const auto& png = frames[0];
   auto h = static_cast<std::int64_t>(png.height),
        w = static_cast<std::int64_t>(png.width);

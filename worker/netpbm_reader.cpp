@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 namespace drover::worker {
@@ -184,8 +185,13 @@ actors::result<void> plain_samples(const std::string& b, std::size_t at,
       token += c;
     }
   }
-  if (out.size() < total) {
+  // Pillow keeps a token that the end of the file cuts as half of one to
+  // come and stitches it to each empty read after: it fills every sample
+  // left.
+  if (out.size() < total && !token.empty()) {
     DROVER_TRYV(flush());
+    auto last = out.back();
+    out.resize(total, last);
   }
   return actors::ok();
 }
@@ -240,14 +246,29 @@ actors::result<void> read_samples(const std::string& b, const pnm_header& h,
   return actors::ok();
 }
 
-}  // namespace
-
-bool looks_like_pnm(const std::string& bytes) {
-  return bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6';
+/// The binary file's bytes with the rows after the last whole one that it
+/// holds as zero bytes, when Pillow reads the kind with its raw decoder,
+/// which LOAD_TRUNCATED_IMAGES lets stop there; the rows held, or nothing.
+std::optional<std::size_t> zero_cut_rows(std::string& b, const pnm_header& h,
+                                         std::uint64_t bytes_needed) {
+  // Pillow reads other maxvals sample by sample and fails when they run
+  // out, and maps a greymap of maxval 255 into memory from the file, which
+  // fails when it is too short; LOAD_TRUNCATED_IMAGES helps neither.
+  bool raw = h.kind == 4 || (h.kind == 6 && h.maxval == 255) ||
+             (h.kind == 5 && h.maxval == 65535);
+  if (!raw) {
+    return std::nullopt;
+  }
+  std::uint64_t row = bytes_needed / h.height;
+  auto rows = static_cast<std::size_t>((b.size() - h.data) / row);
+  b.resize(h.data + rows * row);
+  b.resize(h.data + bytes_needed, '\0');
+  return rows;
 }
 
-actors::result<pixels8> decode_netpbm(const std::string& bytes,
-                                      std::uint64_t max_pixels) {
+/// The picture, strict or with the zero rows of LOAD_TRUNCATED_IMAGES.
+actors::result<pixels8> decode(std::string bytes, std::uint64_t max_pixels,
+                               bool cut_rows_are_zero) {
   DROVER_TRY(h, read_header(bytes, max_pixels));
   pixels8 p;
   p.width = static_cast<std::uint32_t>(h.width);
@@ -256,16 +277,42 @@ actors::result<pixels8> decode_netpbm(const std::string& bytes,
   auto total = static_cast<std::size_t>(h.width * h.height * p.channels);
 
   // Refuse a size the file cannot hold before reserving memory for it; a
-  // plain sample takes one byte at least.
+  // plain sample takes one byte at least. Pillow's retry allocates the
+  // picture whole however little of it the file holds, and so does drover.
+  std::size_t rows = p.height;
   if (bytes.size() - h.data < least_bytes(h, total)) {
-    return bad("file is truncated");
+    auto held =
+        cut_rows_are_zero ? zero_cut_rows(bytes, h, least_bytes(h, total)) : std::nullopt;
+    if (!held) {
+      return bad("file is truncated");
+    }
+    rows = *held;
   }
   p.data.reserve(total);
   DROVER_TRYV(read_samples(bytes, h, p.data, total));
   if (p.data.size() < total) {
     return bad("file holds too few samples");
   }
+
+  // The rows Pillow had no bytes for keep its zero samples: black.
+  std::fill(p.data.begin() + rows * p.width * p.channels, p.data.end(), 0);
   return p;
+}
+
+}  // namespace
+
+bool looks_like_pnm(const std::string& bytes) {
+  return bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6';
+}
+
+actors::result<pixels8> decode_netpbm(const std::string& bytes,
+                                      std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, false);
+}
+
+actors::result<pixels8> decode_truncated_netpbm(const std::string& bytes,
+                                                std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, true);
 }
 
 }  // namespace drover::worker

@@ -93,30 +93,45 @@ actors::result<colour_map> read_map(const std::string& b, tga_pixels pixels) {
 }
 
 /// The pixel bytes, row after row in the file's order, `unit` bytes a pixel.
+/// With `cut_rows_are_zero`, rows that the file does not hold whole, or that
+/// come after a repeat packet past its row, are zero bytes, which give the
+/// zero samples that Pillow leaves.
 actors::result<std::string> pixel_bytes(const std::string& b, std::size_t at,
                                         std::size_t unit, std::size_t row,
-                                        std::size_t total, bool rle) {
+                                        std::size_t total, bool rle,
+                                        bool cut_rows_are_zero) {
   if (!rle) {
-    if (b.size() < at || b.size() - at < total) {
+    std::size_t held = b.size() < at ? 0 : std::min(total, b.size() - at) / row * row;
+    if (held < total && !cut_rows_are_zero) {
       return bad("pixel data is cut short");
     }
-    return b.substr(at, total);
+    return b.substr(std::min(at, b.size()), held).append(total - held, '\0');
   }
   std::string out;
   out.reserve(total);
+
+  // With LOAD_TRUNCATED_IMAGES Pillow keeps the rows that the packets before
+  // a cut or an error completed, and leaves the others zero.
+  auto stop = [&](const char* what) -> actors::result<std::string> {
+    if (!cut_rows_are_zero) {
+      return bad(what);
+    }
+    out.resize(out.size() / row * row);
+    return out.append(total - out.size(), '\0');
+  };
   while (out.size() < total) {
     if (at >= b.size()) {
-      return bad("pixel data is cut short");
+      return stop("pixel data is cut short");
     }
     auto packet = static_cast<unsigned char>(b[at++]);
     std::size_t n = unit * ((packet & 0x7F) + 1u);
     // Pillow needs the whole packet, even what passes the last row.
     if (b.size() - at < (packet & 0x80 ? unit : n)) {
-      return bad("pixel data is cut short");
+      return stop("pixel data is cut short");
     }
     if (packet & 0x80) {
       if (out.size() % row + n > row) {
-        return bad("repeat packet runs past the end of its row");
+        return stop("repeat packet runs past the end of its row");
       }
       for (std::size_t i = 0; i < n; i += unit) {
         out.append(b, at, unit);
@@ -185,23 +200,9 @@ void convert(tga_pixels pixels, const colour_map& map, const unsigned char* row,
   }
 }
 
-}  // namespace
-
-bool looks_like_tga(const std::string& b) {
-  if (b.size() < 18) {
-    return false;
-  }
-  auto map_type = static_cast<unsigned char>(b[1]),
-       type = static_cast<unsigned char>(b[2]), depth = static_cast<unsigned char>(b[16]);
-  bool known_type =
-      type == 1 || type == 2 || type == 3 || type == 9 || type == 10 || type == 11;
-  bool known_depth =
-      depth == 1 || depth == 8 || depth == 16 || depth == 24 || depth == 32;
-  return map_type <= 1 && known_type && known_depth && little_endian(b, 12, 2) > 0 &&
-         little_endian(b, 14, 2) > 0;
-}
-
-actors::result<pixels8> decode_tga(const std::string& b, std::uint64_t max_pixels) {
+/// The picture, strict or with the zero rows of LOAD_TRUNCATED_IMAGES.
+actors::result<pixels8> decode(const std::string& b, std::uint64_t max_pixels,
+                               bool cut_rows_are_zero) {
   if (!looks_like_tga(b)) {
     return bad("header is not one that Pillow reads");
   }
@@ -220,7 +221,11 @@ actors::result<pixels8> decode_tga(const std::string& b, std::uint64_t max_pixel
 
   std::size_t unit = (depth + 7) / 8, row = (std::size_t{width} * depth + 7) / 8;
   std::size_t at = 18 + static_cast<unsigned char>(b[0]) + map.bytes;
-  DROVER_TRY(data, pixel_bytes(b, at, unit, row, row * height, rle));
+  // Pillow maps uncompressed 8-bit palette and grey pixels into memory from
+  // the file, and fails when it is too short, LOAD_TRUNCATED_IMAGES or not.
+  bool mapped = depth == 8 && (type == 1 || type == 3);
+  DROVER_TRY(data, pixel_bytes(b, at, unit, row, row * height, rle,
+                               cut_rows_are_zero && (rle || !mapped)));
   pixels8 p;
   p.width = width, p.height = height, p.channels = channels_of(pixels, map.present);
   p.data.resize(std::size_t{width} * height * p.channels);
@@ -235,6 +240,31 @@ actors::result<pixels8> decode_tga(const std::string& b, std::uint64_t max_pixel
     }
   }
   return p;
+}
+
+}  // namespace
+
+bool looks_like_tga(const std::string& b) {
+  if (b.size() < 18) {
+    return false;
+  }
+  auto map_type = static_cast<unsigned char>(b[1]),
+       type = static_cast<unsigned char>(b[2]), depth = static_cast<unsigned char>(b[16]);
+  bool known_type =
+      type == 1 || type == 2 || type == 3 || type == 9 || type == 10 || type == 11;
+  bool known_depth =
+      depth == 1 || depth == 8 || depth == 16 || depth == 24 || depth == 32;
+  return map_type <= 1 && known_type && known_depth && little_endian(b, 12, 2) > 0 &&
+         little_endian(b, 14, 2) > 0;
+}
+
+actors::result<pixels8> decode_tga(const std::string& bytes, std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, false);
+}
+
+actors::result<pixels8> decode_truncated_tga(const std::string& bytes,
+                                             std::uint64_t max_pixels) {
+  return decode(bytes, max_pixels, true);
 }
 
 }  // namespace drover::worker

@@ -36,4 +36,15 @@ bool looks_like_tga(const std::string& bytes);
 actors::result<pixels8> decode_tga(const std::string& bytes,
                                    std::uint64_t max_pixels = std::uint64_t{1} << 28);
 
+/// As decode_tga, with Pillow's ImageFile.LOAD_TRUNCATED_IMAGES, which
+/// ComfyUI's LoadImage retries with: pixel data cut short, or run-length
+/// data with a repeat packet past its row, gives the whole rows that the
+/// file holds (that whole packets before the cut or error complete), and
+/// each later row as zero samples do (black, clear). Fails as decode_tga
+/// does otherwise, and for uncompressed 8-bit palette or grey pixels cut
+/// short, which Pillow maps into memory from the file.
+actors::result<pixels8> decode_truncated_tga(const std::string& bytes,
+                                             std::uint64_t max_pixels = std::uint64_t{1}
+                                                                        << 28);
+
 }  // namespace drover::worker

@@ -18,7 +18,15 @@ struct progress {
   std::size_t row_bytes = 0;
   std::uint32_t rows = 0;
   bool started = false;
+  bool interlaced = false;
   std::vector<std::uint8_t> blank;  ///< a row of zero samples, decoded
+
+  /// Whether libpng has given every row; of an interlaced image, every row
+  /// of the last pass, after which libpng counts its passes to seven.
+  bool complete(png_structp png) const {
+    return started &&
+           (interlaced ? png_get_current_pass_number(png) == 7 : rows == image.height);
+  }
 };
 
 /// The pixel that a zero sample decodes to with decode_png's expansion.
@@ -58,10 +66,11 @@ std::vector<std::uint8_t> zero_pixel(png_structp png, png_infop info) {
 
 void on_info(png_structp png, png_infop info) {
   auto& p = *static_cast<progress*>(png_get_progressive_ptr(png));
-  if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE) {
-    png_error(png, "interlaced");
-  }
   auto px = zero_pixel(png, info);
+  if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE) {
+    p.interlaced = true;
+    png_set_interlace_handling(png);
+  }
   // decode_png's transforms.
   png_set_expand(png);
   png_set_strip_16(png);
@@ -81,12 +90,22 @@ void on_info(png_structp png, png_infop info) {
   for (std::uint32_t x = 0; x < p.image.width; ++x) {
     p.blank.insert(p.blank.end(), px.begin(), px.end());
   }
+  if (p.interlaced) {
+    // Each pass fills in its pixels of rows that start blank.
+    for (std::uint32_t y = 0; y < p.image.height; ++y) {
+      std::memcpy(&p.image.data[std::size_t{y} * p.row_bytes], p.blank.data(),
+                  p.row_bytes);
+    }
+  }
   p.started = true;
 }
 
 void on_row(png_structp png, png_bytep row, png_uint_32 row_num, int) {
   auto& p = *static_cast<progress*>(png_get_progressive_ptr(png));
-  if (row != nullptr && row_num < p.image.height) {
+  if (row != nullptr && row_num < p.image.height && p.interlaced) {
+    png_progressive_combine_row(png, &p.image.data[std::size_t{row_num} * p.row_bytes],
+                                row);
+  } else if (row != nullptr && row_num < p.image.height) {
     std::memcpy(&p.image.data[std::size_t{row_num} * p.row_bytes], row, p.row_bytes);
     p.rows = std::max(p.rows, row_num + 1);
   }
@@ -108,7 +127,7 @@ struct reader {
 bool run(png_structp png, png_infop info, progress& p, const std::string& bytes) {
   if (setjmp(png_jmpbuf(png))) {
     // A fault after the last row is in chunks that Pillow reads leniently.
-    return p.started && p.rows == p.image.height;
+    return p.complete(png);
   }
   png_set_user_limits(png, 1u << 15, 1u << 15);
   png_set_progressive_read_fn(png, &p, on_info, on_row, nullptr);
@@ -138,8 +157,12 @@ actors::result<decoded_png_frames> decode_truncated_png(const std::string& bytes
     return actors::fail(actors::errc::invalid_input,
                         "PNG file cut or damaged before its image data");
   }
+  if (p.interlaced && !p.complete(r.png)) {
+    return actors::fail(actors::errc::invalid_input, "cut interlaced PNG file");
+  }
 
-  for (std::uint32_t y = p.rows; y < p.image.height; ++y) {
+  for (std::uint32_t y = p.interlaced ? p.image.height : p.rows; y < p.image.height;
+       ++y) {
     std::memcpy(&p.image.data[std::size_t{y} * p.row_bytes], p.blank.data(), p.row_bytes);
   }
   decoded_png_frames out;
@@ -147,6 +170,17 @@ actors::result<decoded_png_frames> decode_truncated_png(const std::string& bytes
   out.orientation = orientation;
   out.frames.push_back(std::move(p.image));
   return out;
+}
+
+bool retry_raises_type_error(const std::string& bytes) {
+  progress p;
+  reader r;
+  if (r.png == nullptr || r.info == nullptr) {
+    return false;
+  }
+  // Only how far the reader got matters here, not whether it read rows.
+  static_cast<void>(run(r.png, r.info, p, bytes));
+  return p.interlaced;
 }
 
 }  // namespace drover::worker

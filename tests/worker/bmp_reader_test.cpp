@@ -1,5 +1,7 @@
 #include "worker/bmp_reader.hpp"
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -32,8 +34,10 @@ TEST_CASE("malformed BMPs are refused with a clear error") {
   auto rle8 = load_image_data("rle8.bmp");
   CHECK(refusal(rle8.substr(0, 40)).find("header") != std::string::npos);
   CHECK(refusal(rle8.substr(0, 100)).find("runs end") != std::string::npos);
+  // Pillow needs the last row's pixels, not its padding.
   auto raw = load_image_data("palette8.bmp");
-  CHECK(refusal(raw.substr(0, raw.size() - 1)).find("cut short") != std::string::npos);
+  CHECK(decode_bmp(raw.substr(0, raw.size() - 1)));
+  CHECK(refusal(raw.substr(0, raw.size() - 2)).find("cut short") != std::string::npos);
   auto rle4 = load_image_data("rle4.bmp");
   CHECK(refusal(rle4.substr(0, rle4.size() - 4)).find("runs end") != std::string::npos);
 
@@ -73,15 +77,40 @@ TEST_CASE("malformed BMPs are refused with a clear error") {
   CHECK(filled.value().data.size() == 13 * 7 * 3);
 }
 
+TEST_CASE("a cut BMP keeps the rows whose pixels it holds, as Pillow's retry does") {
+  // 7 RGB pixels a row padded to 24 bytes: the third row's padding is cut.
+  auto rgb = load_image_data("rgb24.bmp");
+  auto whole = decode_bmp(rgb);
+  REQUIRE(whole);
+  for (std::size_t held : {0, 1, 2}) {
+    CAPTURE(held);
+    auto cut = decode_truncated_bmp(rgb.substr(0, 54 + 24 * held + 21 - 1));
+    REQUIRE(cut);
+    std::size_t blank = (5 - held) * 7 * 3;
+    CHECK(std::equal(cut.value().data.begin() + blank, cut.value().data.end(),
+                     whole.value().data.begin() + blank));
+    CHECK(std::all_of(cut.value().data.begin(), cut.value().data.begin() + blank,
+                      [](std::uint8_t v) { return v == 0; }));
+  }
+  CHECK(decode_truncated_bmp(rgb.substr(0, 54 + 24 * 2 + 21)).value().data ==
+        decode_truncated_bmp(rgb.substr(0, 54 + 24 * 3 - 1)).value().data);
+
+  // Runs that stop early, which Pillow refuses even so.
+  auto rle8 = load_image_data("rle8.bmp");
+  CHECK_FALSE(decode_truncated_bmp(rle8.substr(0, rle8.size() * 2 / 3)));
+}
+
 TEST_CASE("hostile BMP bytes give an error or a whole picture") {
   for (const char* name : {"rle8.bmp", "rle4.bmp", "palette8.bmp", "rgba32.bmp",
                            "bits565.bmp", "os2_palette.bmp"}) {
     auto bytes = load_image_data(name);
     for (const auto& damaged : testing::damaged_copies(bytes, 18, 11)) {
-      auto decoded = decode_bmp(damaged, 1 << 20);
-      if (decoded) {
-        const auto& p = decoded.value();
-        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      for (auto decode : {decode_bmp, decode_truncated_bmp}) {
+        auto decoded = decode(damaged, 1 << 20);
+        if (decoded) {
+          const auto& p = decoded.value();
+          CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+        }
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "worker/netpbm_reader.hpp"
 
+#include <vector>
+
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -57,12 +59,19 @@ TEST_CASE("malformed Netpbm headers and samples are refused with a clear error")
 
 TEST_CASE("truncated or absurdly large Netpbm pictures are refused, never read") {
   for (const char* name : {"binary.ppm", "grey1000.pgm", "rgb65535.ppm",
-                           "binary_bits.pbm", "plain_rgb.ppm", "plain_bits.pbm"}) {
+                           "binary_bits.pbm", "plain_bits.pbm"}) {
     CAPTURE(name);
     auto bytes = load_image_data(name);
     REQUIRE(decode_netpbm(bytes));
     CHECK_FALSE(decode_netpbm(bytes.substr(0, bytes.size() * 2 / 3)));
   }
+  // A plain file cut at whitespace; cut inside a sample, that sample fills
+  // the rest, as in Pillow.
+  CHECK(refusal("P2 3 1 255\n1 2 ").find("too few") != std::string::npos);
+  auto filled = decode_netpbm("P2 3 1 255\n1 25");
+  REQUIRE(filled);
+  CHECK(filled.value().data == std::vector<std::uint8_t>{1, 25, 25});
+
   // Sizes that the bytes cannot hold fail before any memory is reserved.
   CHECK(refusal("P6 9999999999 9999999999 255\n").find("larger") != std::string::npos);
   CHECK(refusal("P6 10000 10000 65535\n\x01").find("truncated") != std::string::npos);
@@ -71,15 +80,37 @@ TEST_CASE("truncated or absurdly large Netpbm pictures are refused, never read")
   CHECK_FALSE(decode_netpbm(load_image_data("binary.ppm"), 7 * 5 - 1));
 }
 
+TEST_CASE("cut binary Netpbm files keep their whole rows where Pillow's retry does") {
+  // Two rows and a half of a 2x3 pixmap: the third row is black.
+  auto cut =
+      decode_truncated_netpbm(std::string{"P6 2 3 255\n"
+                                          "abcdefghijklmno",
+                                          26});
+  REQUIRE(cut);
+  CHECK(cut.value().data == std::vector<std::uint8_t>{'a', 'b', 'c', 'd', 'e', 'f', 'g',
+                                                      'h', 'i', 'j', 'k', 'l', 0, 0, 0, 0,
+                                                      0, 0});
+
+  // Pillow fails on these whatever the retry: a maxval it reads sample by
+  // sample, and a greymap of maxval 255 that it maps into memory.
+  for (const char* name : {"grey1000.pgm", "rgb7.ppm", "binary.pgm"}) {
+    CAPTURE(name);
+    auto bytes = load_image_data(name);
+    CHECK_FALSE(decode_truncated_netpbm(bytes.substr(0, bytes.size() * 2 / 3)));
+  }
+}
+
 TEST_CASE("hostile Netpbm bytes give an error or a whole picture") {
   for (const char* name : {"binary.pgm", "plain_grey.pgm", "plain_bits.pbm",
                            "grey65535.pgm", "binary_bits.pbm"}) {
     auto bytes = load_image_data(name);
     for (const auto& damaged : testing::damaged_copies(bytes, 4, 7)) {
-      auto decoded = decode_netpbm(damaged);
-      if (decoded) {
-        const auto& p = decoded.value();
-        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      for (auto decode : {decode_netpbm, decode_truncated_netpbm}) {
+        auto decoded = decode(damaged, 1 << 20);
+        if (decoded) {
+          const auto& p = decoded.value();
+          CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+        }
       }
     }
   }

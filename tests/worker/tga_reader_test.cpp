@@ -1,5 +1,7 @@
 #include "worker/tga_reader.hpp"
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "worker_test_support.hpp"
@@ -72,15 +74,37 @@ TEST_CASE("malformed TGAs are refused with a clear error") {
   CHECK(refusal(load_image_data("rgb24.bmp")).find("not one") != std::string::npos);
 }
 
+TEST_CASE("a cut TGA keeps its whole rows only where Pillow's retry does") {
+  auto rgb = load_image_data("rgb.tga");
+  auto cut = decode_truncated_tga(rgb.substr(0, 18 + 21 * 2 + 20));
+  REQUIRE(cut);
+  auto whole = decode_tga(rgb);
+  REQUIRE(whole);
+  // Bottom-up: the last two rows are the file's, the three above black.
+  CHECK(std::equal(cut.value().data.begin() + 7 * 3 * 3, cut.value().data.end(),
+                   whole.value().data.begin() + 7 * 3 * 3));
+  CHECK(std::all_of(cut.value().data.begin(), cut.value().data.begin() + 7 * 3 * 3,
+                    [](std::uint8_t v) { return v == 0; }));
+
+  // 8-bit grey and palette pixels, which Pillow maps into memory.
+  for (const char* name : {"grey_map.tga", "palette16.tga"}) {
+    CAPTURE(name);
+    auto bytes = load_image_data(name);
+    CHECK_FALSE(decode_truncated_tga(bytes.substr(0, bytes.size() * 2 / 3)));
+  }
+}
+
 TEST_CASE("hostile TGA bytes give an error or a whole picture") {
   for (const char* name : {"rgb16_rle.tga", "grey_alpha16_rle.tga", "rgb16.tga",
                            "rle_rgba.tga", "palette_rle.tga"}) {
     auto bytes = load_image_data(name);
     for (const auto& damaged : testing::damaged_copies(bytes, 18, 13)) {
-      auto decoded = decode_tga(damaged, 1 << 20);
-      if (decoded) {
-        const auto& p = decoded.value();
-        CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+      for (auto decode : {decode_tga, decode_truncated_tga}) {
+        auto decoded = decode(damaged, 1 << 20);
+        if (decoded) {
+          const auto& p = decoded.value();
+          CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+        }
       }
     }
   }

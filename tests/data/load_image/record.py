@@ -930,6 +930,122 @@ for name, write in planes.items():
 written += list(planes) + ["garbled_rgb16_planar.tif"]
 # ---- end of the TIFF bit depths, old-style JPEG and Lab -----------------------
 
+# ---- cut files of the other formats (issue #3): BMP, TGA and binary Netpbm
+# files cut inside their uncompressed pixels, which Pillow's retry with
+# LOAD_TRUNCATED_IMAGES reads as the whole rows at hand, the rest zero. An
+# 8-bit grey or palette TGA and a PGM of maxval 255 are left out: Pillow
+# maps those files into memory and fails ("buffer is not large enough").
+
+
+def cut_file(name, source, keep):
+    """Writes the first `keep` bytes of `source` as `name`."""
+    with open(source, "rb") as f:
+        data = f.read()
+    with open(name, "wb") as f:
+        f.write(data[:keep])
+    written.append(name)
+
+
+for name, source, keep in (
+    ("cut_rgb24.bmp", "rgb24.bmp", 54 + 24 + 22),  # the third row's padding cut
+    ("cut_rgba32.bmp", "rgba32.bmp", 130),
+    ("cut_palette8.bmp", "palette8.bmp", 1078 + 7 * 2 + 3),
+    ("cut_palette8_in_palette.bmp", "palette8.bmp", 372),
+    ("cut_bits1.bmp", "bits1.bmp", 66),
+    ("cut_fields_zero.bmp", "fields_zero.bmp", 122 + 12 + 11),
+    ("cut_top_down24.bmp", "top_down24.bmp", 54 + 12 * 2 + 8),
+    ("cut_at_pixels.bmp", "rgb24.bmp", 54),
+    ("cut_binary.ppm", "binary.ppm", 77),
+    ("cut_binary_bits.pbm", "binary_bits.pbm", 13),
+    ("cut_grey65535.pgm", "grey65535.pgm", 357),
+    ("cut_rgb.tga", "rgb.tga", 99),
+    ("cut_rgb16.tga", "rgb16.tga", 74),
+    ("cut_top_left.tga", "top_left.tga", 60),
+    ("cut_grey_alpha16.tga", "grey_alpha16.tga", 40),
+    ("cut_rle_rgba.tga", "rle_rgba.tga", 95),
+    ("cut_rgb16_rle.tga", "rgb16_rle.tga", 50),
+    ("cut_palette_rle.tga", "palette_rle.tga", 18 + 768 + 20),
+    ("cut_grey_rle.tga", "grey_rle.tga", 40),
+):
+    cut_file(name, source, keep)
+# Run-length TGA packets are read whole or not at all; a repeat packet past
+# its row's end stops the reading too, and the rows it left are zero.
+tga("overrun_rle.tga", 4, 3, 11, 8, 0,
+    [3, 10, 20, 30, 40, 3, 50, 60, 70, 80, 1, 90, 100, 0x82, 200])
+written.append("overrun_rle.tga")
+# A plain Netpbm file that ends inside a sample: Pillow keeps the cut token
+# as half of one to come and stitches it to each empty read after, so it
+# fills every sample left, the retry or not (cut at whitespace, it fails).
+
+
+def cut_in_token(name, source, fraction):
+    """Cuts `source` one digit into the first token of two digits or more
+    that starts past `fraction` of its length."""
+    with open(source, "rb") as f:
+        data = f.read()
+    at = int(len(data) * fraction)
+    while not (data[at - 1:at].isspace() and data[at:at + 2].isdigit()):
+        at += 1
+    cut_file(name, source, at + 1)
+
+
+cut_in_token("cut_plain_rgb.ppm", "plain_rgb.ppm", 0.6)
+cut_in_token("cut_plain_grey.pgm", "plain_grey.pgm", 0.5)
+cut_in_token("cut_plain_grey16.pgm", "plain_grey16.pgm", 0.7)
+# Interlaced PNGs, which Pillow does not write. Pillow 9.4 adds the interlace
+# flag to the decoder's arguments at each load of one, so that ComfyUI's retry
+# of a cut one, after the first load fails, raises a TypeError.
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
+         (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def interlaced_png(name, img, where):
+    """Writes `img` (mode L, LA, RGB, RGBA or P) as an Adam7 PNG of 8-bit
+    samples, no filter, cut `where` (0..1) into its compressed image data
+    (with where=1.0 the file is whole)."""
+    import zlib
+
+    colour = {"L": 0, "RGB": 2, "P": 3, "LA": 4, "RGBA": 6}[img.mode]
+    a = np.array(img).reshape(img.size[1], img.size[0], -1)
+    raw = b""
+    for x0, y0, dx, dy in ADAM7:
+        part = a[y0::dy, x0::dx]
+        if part.size:
+            raw += b"".join(b"\0" + row.tobytes() for row in part)
+    data = zlib.compress(raw)
+    data = data[:int(len(data) * where)]
+
+    def chunk(kind, body):
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    head = img.size[0].to_bytes(4, "big") + img.size[1].to_bytes(4, "big")
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head + bytes([8, colour, 0, 0, 1]))
+    if img.mode == "P":
+        out += chunk(b"PLTE", bytes(img.getpalette()[:3 * 30]))
+    out += chunk(b"IDAT", data)
+    if where == 1.0:
+        out += chunk(b"IEND", b"")
+    with open(name, "wb") as f:
+        f.write(out)
+
+
+interlaced_png("interlaced.png", Image.fromarray(noise, "RGBA"), 1.0)
+interlaced_png("interlaced_palette.png", cut_palette, 1.0)
+written += ["interlaced.png", "interlaced_palette.png"]
+with open("interlaced.png", "rb") as f:
+    whole = f.read()
+cut_file("interlaced_no_iend.png", "interlaced.png", len(whole) - 12)  # read whole
+interlaced_png("cut_interlaced_rgba.png", Image.fromarray(noise, "RGBA"), 0.6)
+interlaced_png("cut_interlaced_grey.png", Image.fromarray(noise[..., 0], "L"), 0.3)
+for name in ("cut_interlaced_rgba.png", "cut_interlaced_grey.png"):
+    try:
+        comfy_load_image(name)
+        raise AssertionError(name + " read")
+    except TypeError as e:
+        assert str(e) == "function takes at most 3 arguments (4 given)", e
+# ---- end of the cut files of the other formats
+
 manifest = {}
 for name in written:
     pixels, shape = comfy_load_image(name)
