@@ -66,6 +66,8 @@ struct fragment_done {
   std::string detail_json;   ///< execution_error/_interrupted fields, or {}
   std::string outputs_json;  ///< node id → ui dict, for history `outputs`
   std::string meta_json;     ///< node id → {node_id, display_node, ...}
+  /// node id → milliseconds it ran, for each node that ran (not cached).
+  std::string node_ms_json{};
 };
 
 // ---- coordinator → worker -------------------------------------------------
@@ -269,7 +271,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fragment_done& x) {
   return f(caf::meta::type_name("drover.fragment_done"), x.prompt_id, x.fragment,
            x.attempt, x.outcome, x.last_seq, x.started_ms, x.cached_ms, x.cached_nodes,
-           x.ended_ms, x.detail_json, x.outputs_json, x.meta_json);
+           x.ended_ms, x.detail_json, x.outputs_json, x.meta_json, x.node_ms_json);
 }
 
 template <class Inspector>

@@ -10,6 +10,7 @@
 #include "actors/event.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "coordinator/class_costs.hpp"
 #include "coordinator/farm_journal.hpp"
 #include "coordinator/farm_status.hpp"
 #include "coordinator/finish_log.hpp"
@@ -116,6 +117,7 @@ class coordinator_actor : public caf::event_based_actor {
   bool flush_requested_ = false;           ///< a commit_atom waits in the mailbox
   std::map<caf::actor_addr, caf::actor> gateways_;
   farm_journal journal_;
+  class_costs costs_;
   finish_log finishes_;
   json catalog_ = json::object();
 };
@@ -677,6 +679,7 @@ void coordinator_actor::on_fragment_done(const fragment_done& done) {
     return;
   }
   roster_.finish(worker_id, p->prompt_id, needs_for(*p).signatures);
+  costs_.record_attempt(p->prompt, json::parse(done.node_ms_json, nullptr, false));
   auto terminal = terminal_of(done.prompt_id, done);
   auto entry = take_history_entry(*p, done, terminal);  // p leaves the queue
   prompt_finished finished{p->prompt_id,
@@ -862,7 +865,8 @@ std::string coordinator_actor::status_json() const {
                  queue_.size(),
                  roster_,
                  running_,
-                 journal_};
+                 journal_,
+                 costs_};
   return farm_status_json(view, epoch_ms()).dump();
 }
 

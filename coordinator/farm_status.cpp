@@ -67,6 +67,7 @@ json farm_status_json(const farm_view& farm, std::int64_t now_ms) {
   status["workers"] = std::move(workers);
   status["recent_failures"] = farm.journal.failures_json();
   status["recent_finished"] = farm.journal.finished_json();
+  status["node_classes"] = farm.costs.to_json();
   return status;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/json.hpp"
+#include "coordinator/class_costs.hpp"
 #include "coordinator/farm_journal.hpp"
 #include "coordinator/worker_roster.hpp"
 
@@ -33,6 +34,7 @@ struct farm_view {
   const worker_roster& roster;
   const std::map<std::string, running_attempt>& running;  ///< by prompt id
   const farm_journal& journal;
+  const class_costs& costs;
 };
 
 json farm_status_json(const farm_view& farm, std::int64_t now_ms);

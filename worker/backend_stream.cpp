@@ -1,5 +1,6 @@
 #include "worker/backend_stream.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <utility>
 
@@ -142,6 +143,7 @@ void backend_stream::on_executing(const json& data) {
   }
   start_if_needed({});
   running_ = node->get<std::string>();
+  started_at_.emplace(running_, std::chrono::steady_clock::now());
   const auto& ids = ids_[running_];
   auto display = text_of(data, "display_node");
   seen_.insert(running_);
@@ -173,6 +175,11 @@ void backend_stream::on_progress_state(const json& data) {
     ids.value = value;
     ids.max = max;
     if (state == "finished" && seen_.count(id) != 0 && finished_.insert(id).second) {
+      if (auto start = started_at_.find(id); start != started_at_.end()) {
+        std::chrono::duration<double, std::milli> took =
+            std::chrono::steady_clock::now() - start->second;
+        report_.node_ms[id] = took.count();
+      }
       publish(actors::node_finished{id});
     } else if (state == "running" && moved && seen_.count(id) != 0 &&
                finished_.count(id) == 0) {

@@ -4,6 +4,7 @@
 // drover events (docs/backends.md §3), so that gateways compose the client's
 // stream from them exactly as from a native worker's.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -95,8 +96,10 @@ class backend_stream {
   std::optional<actors::error> failure_;
   fragment_report report_;
   std::map<std::string, node_ids> ids_;
-  std::set<std::string> seen_;                   ///< started, or reported an output
-  std::set<std::string> finished_;               ///< node_finished published
+  std::set<std::string> seen_;      ///< started, or reported an output
+  std::set<std::string> finished_;  ///< node_finished published
+  /// When the backend said each node began (`executing`), for report_.node_ms.
+  std::map<std::string, std::chrono::steady_clock::time_point> started_at_;
   std::string running_;                          ///< the node executing now
   std::optional<actors::node_preview> preview_;  ///< waits for its progress tick
   std::optional<actors::node_progress> tick_;    ///< waits for its `progress`

@@ -167,7 +167,8 @@ node_outcome invoke_mapped(const node_definition& definition, const std::string&
 struct async_task {
   const actors::prompt_node* node = nullptr;
   json current_inputs;
-  std::optional<node_outcome> outcome;  ///< guarded by fragment_run::async_mutex_
+  std::optional<node_outcome> outcome;          ///< guarded by fragment_run::async_mutex_
+  std::chrono::steady_clock::time_point ended;  ///< likewise
   std::thread thread;
 };
 
@@ -194,7 +195,9 @@ class fragment_run {
               node_call::input_list inputs);
   bool collect(bool wait);
   void drain();
-  bool conclude(const actors::prompt_node& node, node_outcome& outcome);
+  bool conclude(
+      const actors::prompt_node& node, node_outcome& outcome,
+      std::chrono::steady_clock::time_point ended = std::chrono::steady_clock::now());
   std::optional<node_call::input_list> resolve(const actors::prompt_node& node,
                                                node_failure& failure);
   void finish_node(const actors::prompt_node& node, const json& ui);
@@ -212,6 +215,8 @@ class fragment_run {
   std::vector<std::string> executed_;
   json current_inputs_ = json::object();
   fragment_report report_;
+  /// When each node that runs began, for report_.node_ms.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_;
 
   std::mutex async_mutex_;
   std::condition_variable async_done_;
@@ -338,6 +343,7 @@ fragment_run::step fragment_run::run_node(const actors::prompt_node& node) {
   current_inputs_ = json::object();
 
   env_.publish(actors::node_started{node.id, node.id, {}, node.id});
+  started_[node.id] = std::chrono::steady_clock::now();
   const auto* definition = registry_.find(node.class_type);
   if (definition == nullptr) {
     fail(node, {"KeyError", "node class " + node.class_type + " is not available"});
@@ -368,6 +374,7 @@ void fragment_run::launch(const actors::prompt_node& node,
   auto body = [this, &task, &definition, inputs = std::move(inputs)]() {
     auto outcome = invoke_mapped(definition, task.node->id, inputs, env_);
     std::lock_guard lock{async_mutex_};
+    task.ended = std::chrono::steady_clock::now();
     task.outcome.emplace(std::move(outcome));
     async_done_.notify_all();
   };
@@ -411,7 +418,7 @@ bool fragment_run::collect(bool wait) {
     }
     if (ok) {
       current_inputs_ = std::move(task->current_inputs);
-      ok = conclude(*task->node, *task->outcome);
+      ok = conclude(*task->node, *task->outcome, task->ended);
       if (ok) {
         list_->complete(task->node->id);
       }
@@ -436,7 +443,8 @@ void fragment_run::drain() {
   async_.clear();
 }
 
-bool fragment_run::conclude(const actors::prompt_node& node, node_outcome& outcome) {
+bool fragment_run::conclude(const actors::prompt_node& node, node_outcome& outcome,
+                            std::chrono::steady_clock::time_point ended) {
   if (!outcome.has_value()) {
     if (outcome.error().is_interrupt()) {
       interrupt(node);
@@ -453,6 +461,10 @@ bool fragment_run::conclude(const actors::prompt_node& node, node_outcome& outco
     result.ui = nullptr;
   }
   executed_.push_back(node.id);
+  if (auto start = started_.find(node.id); start != started_.end()) {
+    std::chrono::duration<double, std::milli> took = ended - start->second;
+    report_.node_ms[node.id] = took.count();
+  }
   auto key = keys_.at(node.id);
   if (key) {
     cache_.store(*key, cached_output{result.outputs, result.ui});
@@ -575,6 +587,7 @@ actors::fragment_done fragment_done_of(const actors::run_fragment& fragment,
   done.detail_json = dump(report.detail);
   done.outputs_json = dump(report.outputs);
   done.meta_json = dump(report.meta);
+  done.node_ms_json = dump(report.node_ms);
   return done;
 }
 

@@ -28,6 +28,7 @@ struct fragment_report {
   std::int64_t ended_ms = 0;
   json outputs = json::object();  ///< node id → ui, for history `outputs`
   json meta = json::object();     ///< node id → {node_id, display_node, ...}
+  json node_ms = json::object();  ///< node id → milliseconds, for nodes that ran
   std::uint64_t last_seq = 0;     ///< number of the fragment_ended event
 };
 

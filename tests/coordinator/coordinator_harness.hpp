@@ -113,13 +113,16 @@ struct farm {
   }
 
   /// Tells the coordinator that `run` ended with `outcome`.
+  /// `node_ms_json`: what the worker reports of its nodes' durations.
   void finish(caf::scoped_actor& worker, const actors::run_fragment& run,
-              actors::fragment_outcome outcome = actors::fragment_outcome::success) {
+              actors::fragment_outcome outcome = actors::fragment_outcome::success,
+              std::string node_ms_json = {}) {
     actors::fragment_done done;
     done.prompt_id = run.prompt_id;
     done.fragment = run.fragment;
     done.attempt = run.attempt;
     done.outcome = static_cast<std::uint8_t>(outcome);
+    done.node_ms_json = std::move(node_ms_json);
     worker->send(coordinator, done);
   }
 };

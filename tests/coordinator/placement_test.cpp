@@ -208,12 +208,24 @@ TEST_CASE("the farm status lists each worker's load, its running prompt and tota
   f.join_worker(w1, "w1");
   f.join_worker(w2, "w2");
   REQUIRE(f.submit(gateway, "a").accepted);
-  f.finish(w1, next_run(w1));
+  auto first_run = next_run(w1);
+  auto first_prompt = json::parse(first_run.prompt_json);
+  json took = json::object();
+  for (const auto& [id, node] : first_prompt.items()) {
+    took[id] = 12.5;
+  }
+  f.finish(w1, first_run, fragment_outcome::success, took.dump());
   REQUIRE(f.submit(gateway, "b", blur_prompt).accepted);
   auto running = next_run(w1);
   CHECK(running.prompt_id == "b");
 
   auto status = f.ask(gateway, farm_status_query{});
+  // What the finished prompt's node classes cost, as the worker reported it.
+  REQUIRE_FALSE(status["node_classes"].empty());
+  for (const auto& c : status["node_classes"]) {
+    CHECK(c["runs"] == 1);
+    CHECK(c["mean_ms"] == 12.5);
+  }
   CHECK(status["coordinator_id"] == "coord-1");
   CHECK(status["queue"] == json{{"pending", 0}, {"running", 1}});
   REQUIRE(status["workers"].size() == 2);

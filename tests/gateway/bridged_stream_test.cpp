@@ -3,6 +3,8 @@
 // give the client exactly what the backend itself sent: checked against the
 // recorded ComfyUI sessions (docs/backends.md §3).
 
+#include <set>
+
 #include <doctest/doctest.h>
 
 #include "gateway/prompt_streams.hpp"
@@ -48,6 +50,20 @@ void check_round_trip(const std::string& file, int index) {
   REQUIRE(stream.ended());
   REQUIRE_FALSE(sink.events.empty());
   CHECK(stream.report().last_seq == sink.events.size() - 1);
+  // Each node the backend ran to its end has its duration; a run that
+  // failed or was stopped has none for the node it stopped at.
+  std::set<std::string> executing;
+  for (const auto& message : run.messages) {
+    if (message["type"] == "executing" && message["data"]["node"].is_string()) {
+      executing.insert(message["data"]["node"].get<std::string>());
+    }
+  }
+  const auto& node_ms = stream.report().node_ms;
+  for (const auto& [id, ms] : node_ms.items()) {
+    CHECK(executing.count(id) == 1);
+  }
+  const bool success = stream.report().outcome == actors::fragment_outcome::success;
+  CHECK(node_ms.size() == (success ? executing.size() : executing.size() - 1));
 
   auto finished = run.finished;
   finished.fragments = {actors::finished_fragment{0, 0, "w1", stream.report().last_seq}};

@@ -60,6 +60,13 @@ TEST_CASE("the reference prompt runs its nodes in ComfyUI's recorded order") {
                                  {"parent_node", nullptr},
                                  {"real_node_id", "4"}});
   CHECK(f.files.files.count("output//ref_a_00001_.png") == 1);
+
+  // Each node that ran reports how long it took.
+  CHECK(report.node_ms.size() == prompts[0].size());
+  for (const auto& [id, ms] : report.node_ms.items()) {
+    CAPTURE(id);
+    CHECK(ms.get<double>() >= 0);
+  }
 }
 
 TEST_CASE("a rerun is served from the cache and a changed widget reruns its dependents") {
@@ -77,6 +84,10 @@ TEST_CASE("a rerun is served from the cache and a changed widget reruns its depe
     CHECK(report.outcome == actors::fragment_outcome::success);
     CHECK(report.cached_nodes == runs[i].cached);
     CHECK(f.steps() == runs[i].steps);
+    // Nodes served from the cache ran no time of their own.
+    for (const auto& cached : runs[i].cached) {
+      CHECK_FALSE(report.node_ms.contains(cached));
+    }
   }
   // The changed ImageScale made SaveImage write a second file.
   CHECK(f.files.files.count("output//ref_a_00002_.png") == 1);
