@@ -3,6 +3,7 @@
 // records, a file sink in memory, and the recorded ComfyUI sessions.
 
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -10,6 +11,8 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include <doctest/doctest.h>
 
 #include "actors/json.hpp"
 #include "worker/event_sink.hpp"
@@ -96,6 +99,30 @@ inline std::vector<std::string> damaged_copies(const std::string& bytes, std::si
     out.push_back(std::move(damaged));
   }
   return out;
+}
+
+/// Decodes damaged copies (damaged_copies with `keep` and `seed`) of each
+/// picture of tests/data/load_image named in `names` with each of
+/// `decoders` (called as decode(bytes, max_pixels)); each must give an error
+/// or a whole picture whose bytes match its size.
+template <typename decoder>
+void check_hostile_copies(std::initializer_list<const char*> names,
+                          std::initializer_list<decoder> decoders, std::size_t keep,
+                          unsigned seed) {
+  for (const char* name : names) {
+    CAPTURE(name);
+    auto bytes = load_image_data(name);
+    REQUIRE(bytes.size() > keep);
+    for (const auto& damaged : damaged_copies(bytes, keep, seed)) {
+      for (auto decode : decoders) {
+        auto decoded = decode(damaged, 1 << 20);
+        if (decoded) {
+          const auto& p = decoded.value();
+          CHECK(p.data.size() == std::size_t{p.width} * p.height * p.channels);
+        }
+      }
+    }
+  }
 }
 
 /// The lines of a recorded session in tests/data/comfyui-v0.8.0.
