@@ -403,7 +403,7 @@ actors::fragment_done backend_runner::run(job& j) {
       return lost(j, reason);
     }
     if (frame.value()) {
-      stream.take({frame.value()->text, std::move(frame.value()->data)});
+      stream.take(*frame.value());
       last_heard = steady_clock::now();
       continue;
     }

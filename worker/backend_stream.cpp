@@ -47,7 +47,7 @@ void backend_stream::publish(actors::event_body body) {
   report_.last_seq = events_.publish(key_, std::move(body));
 }
 
-void backend_stream::take(const backend_frame& frame) {
+void backend_stream::take(const client::ws_frame& frame) {
   if (ended_) {
     return;
   }
@@ -61,7 +61,7 @@ void backend_stream::take(const backend_frame& frame) {
   }
 }
 
-void backend_stream::take_checked(const backend_frame& frame) {
+void backend_stream::take_checked(const client::ws_frame& frame) {
   if (!frame.text) {
     on_binary(frame.data);
     return;

@@ -14,16 +14,11 @@
 #include "actors/event.hpp"
 #include "actors/json.hpp"
 #include "actors/result.hpp"
+#include "client/gateway_client.hpp"
 #include "worker/event_sink.hpp"
 #include "worker/executor.hpp"
 
 namespace drover::worker {
-
-/// One frame as the backend sent it.
-struct backend_frame {
-  bool text = true;
-  std::string data;
-};
 
 /// Follows one prompt on a backend. Messages about other prompts, and the
 /// backend's own `status`, are ignored; a preview without a prompt id
@@ -40,7 +35,7 @@ class backend_stream {
   backend_stream(actors::attempt_key key, event_sink& events, output_store store);
 
   /// Takes one frame. A frame that does not parse is logged and skipped.
-  void take(const backend_frame& frame);
+  void take(const client::ws_frame& frame);
 
   /// The backend refused the prompt (`POST /prompt` answered 400 with
   /// `answer`): ends the attempt with an execution_error that carries
@@ -63,7 +58,7 @@ class backend_stream {
   const fragment_report& report() const { return report_; }
 
  private:
-  void take_checked(const backend_frame& frame);
+  void take_checked(const client::ws_frame& frame);
   void on_message(const std::string& type, const json& data);
   void on_executing(const json& data);
   void on_progress_state(const json& data);

@@ -175,29 +175,6 @@ void to_floats(const std::uint8_t* src, float* dst, std::size_t n) {
   to_floats_plain(src + done, dst + done, n - done);
 }
 
-// Pillow resamples RGBA as premultiplied RGBa: c * a / 255, rounded its way.
-void premultiply(std::uint8_t* px, std::size_t pixels) {
-  for (std::size_t i = 0; i < pixels; ++i, px += 4) {
-    for (int ch = 0; ch < 3; ++ch) {
-      unsigned t = px[ch] * unsigned{px[3]} + 128;
-      px[ch] = static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
-    }
-  }
-}
-
-// And back: c * 255 / a, truncated and clipped; alpha 0 and 255 as they are.
-void unpremultiply(std::uint8_t* px, std::size_t pixels) {
-  for (std::size_t i = 0; i < pixels; ++i, px += 4) {
-    const unsigned alpha = px[3];
-    if (alpha == 0 || alpha == 255) {
-      continue;
-    }
-    for (int ch = 0; ch < 3; ++ch) {
-      px[ch] = static_cast<std::uint8_t>(std::min(255u, 255u * px[ch] / alpha));
-    }
-  }
-}
-
 /// The source rows of one image in 8 bits (premultiplied for RGBA),
 /// resampled along x when the width changes, as the vertical pass first
 /// needs them. They wait in a ring of `slots` rows: the rows one output row

@@ -26,31 +26,6 @@ std::pair<std::uint32_t, std::uint32_t> contained_size(std::uint32_t width,
   return {side, side};
 }
 
-/// Pillow's RGBA → RGBa: c * a / 255, rounded as Pillow's MULDIV255.
-void premultiply(pixels8& image) {
-  for (std::size_t i = 0; i + 3 < image.data.size(); i += 4) {
-    const unsigned alpha = image.data[i + 3];
-    for (int ch = 0; ch < 3; ++ch) {
-      unsigned t = image.data[i + ch] * alpha + 128;
-      image.data[i + ch] = static_cast<std::uint8_t>((t + (t >> 8)) >> 8);
-    }
-  }
-}
-
-/// And back: c * 255 / a, truncated and clipped; alpha 0 and 255 as they are.
-void unpremultiply(pixels8& image) {
-  for (std::size_t i = 0; i + 3 < image.data.size(); i += 4) {
-    const unsigned alpha = image.data[i + 3];
-    if (alpha == 0 || alpha == 255) {
-      continue;
-    }
-    for (int ch = 0; ch < 3; ++ch) {
-      image.data[i + ch] =
-          static_cast<std::uint8_t>(std::min(255u, 255u * image.data[i + ch] / alpha));
-    }
-  }
-}
-
 pixels8 resample_x(const pixels8& in, std::uint32_t width) {
   auto xs = make_weights(in.width, width, resample_filter::bilinear);
   pixels8 out{width, in.height, in.channels, {}};
@@ -101,7 +76,7 @@ pixels8 contain_preview(const pixels8& image, std::uint32_t max_side) {
   pixels8 work = image;
   const bool rgba = work.channels == 4;
   if (rgba) {
-    premultiply(work);
+    premultiply(work.data.data(), std::size_t{work.width} * work.height);
   }
   if (width != work.width) {
     work = resample_x(work, width);
@@ -110,7 +85,7 @@ pixels8 contain_preview(const pixels8& image, std::uint32_t max_side) {
     work = resample_y(work, height);
   }
   if (rgba) {
-    unpremultiply(work);
+    unpremultiply(work.data.data(), std::size_t{work.width} * work.height);
   }
   return work;
 }

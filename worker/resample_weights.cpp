@@ -65,4 +65,25 @@ axis_weights make_weights(std::int64_t in_size, std::int64_t out_size,
   return a;
 }
 
+void premultiply(std::uint8_t* px, std::size_t pixels) {
+  for (std::size_t i = 0; i < pixels; ++i, px += 4) {
+    for (int ch = 0; ch < 3; ++ch) {
+      unsigned t = px[ch] * unsigned{px[3]} + 128;
+      px[ch] = static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
+    }
+  }
+}
+
+void unpremultiply(std::uint8_t* px, std::size_t pixels) {
+  for (std::size_t i = 0; i < pixels; ++i, px += 4) {
+    const unsigned alpha = px[3];
+    if (alpha == 0 || alpha == 255) {
+      continue;
+    }
+    for (int ch = 0; ch < 3; ++ch) {
+      px[ch] = static_cast<std::uint8_t>(std::min(255u, 255u * px[ch] / alpha));
+    }
+  }
+}
+
 }  // namespace drover::worker

@@ -1,9 +1,11 @@
 #pragma once
 
-// The fixed-point convolution weights of Pillow's resampling (its
-// Resample.c, 8 bits a channel), shared by the resizers that must give
-// Pillow's pixels: ImageScale's lanczos and the progress previews.
+// Pillow's 8-bit resampling (its Resample.c): the fixed-point convolution
+// weights and the RGBa premultiplication it resamples RGBA in, shared by the
+// resizers that must give Pillow's pixels: ImageScale's lanczos and the
+// progress previews.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -47,5 +49,12 @@ inline std::uint8_t weighted_sum(const std::uint8_t* at, const std::int32_t* k,
   }
   return clip8(sum);
 }
+
+/// Pillow's RGBA → RGBa on `pixels` pixels of 4 bytes: c * a / 255, rounded
+/// as its MULDIV255.
+void premultiply(std::uint8_t* px, std::size_t pixels);
+
+/// And back: c * 255 / a, truncated and clipped; alpha 0 and 255 as they are.
+void unpremultiply(std::uint8_t* px, std::size_t pixels);
 
 }  // namespace drover::worker

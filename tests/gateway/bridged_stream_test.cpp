@@ -32,7 +32,7 @@ class recording_sink final : public worker::event_sink {
   std::vector<actors::event> events;
 };
 
-worker::backend_frame text_frame(const plain_json& message) {
+client::ws_frame text_frame(const plain_json& message) {
   return {true, message.dump()};
 }
 
